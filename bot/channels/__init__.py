@@ -1,0 +1,1 @@
+"""Channels: each renders the neutral `Outbound` by its capabilities and does its own I/O."""

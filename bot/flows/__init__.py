@@ -1,0 +1,1 @@
+"""The decision-flow language: typed model, loader, static checks, conditions and templates."""

@@ -1,0 +1,156 @@
+"""The search index over guidance entries, flows and services, built once at start-up.
+
+Scoring, for each document: *coverage* (how much of the query it holds, each query term weighted by
+its rarity and by the field it was found in, typos and prefixes counting a little less) blended with
+*phrase* similarity (the query against the document's title and synonyms, whole, with rapidfuzz's
+token-set ratio), then a boost for the asking role's audience."""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable
+
+from rapidfuzz import fuzz
+
+from bot.flows.model import AUDIENCES
+from bot.search.documents import FIELD_WEIGHTS, Document, documents_from_content
+from bot.search.lexicon import Lexicon, Match
+from bot.search.normalise import MAX_QUERY_CHARS, MAX_QUERY_WORDS, SERVICE_WORDS, words
+from bot.search.results import Hit, SearchResults
+from bot.search.synonyms import SynonymMap
+
+__all__ = ["SearchIndex", "CONFIDENT_SCORE", "normalise_role"]
+
+# Calibrated on tests/eval/queries.yaml and off-topic queries (see `pathways eval`).
+CONFIDENT_SCORE = 55.0
+COVERAGE_SHARE = 0.65  # the rest is phrase similarity
+RESCORED = 40  # documents with the best coverage get the (dearer) phrase comparison
+ROLE_BOOST = 1.10  # content written for the asking role
+ROLE_OTHER = 0.90  # content for other roles only
+SERVICE_BOOST = 1.15  # the query asks for a number, website or contact
+UNKNOWN_WORD_SHARE = 0.5  # weight of a query word we know nothing about, as a share of the mean rarity
+_KIND_ORDER = {"guidance": 0, "flow": 1, "service": 2}
+
+NO_WORDS = "the query has no words to search for"
+NO_MATCH = "nothing matched the query"
+
+
+def normalise_role(role: str | None) -> str | None:
+    """'Faith leader', 'faith_leader' -> 'faith-leader'; unknown roles -> None."""
+    if not role:
+        return None
+    role = "-".join(words(role))
+    return role if role in AUDIENCES and role != "any" else None
+
+
+class SearchIndex:
+    """Build with `SearchIndex.build(content)`; query with `index.search("marac threshold")`."""
+
+    def __init__(self, documents: list[Document], synonyms: SynonymMap,
+                 confident_score: float = CONFIDENT_SCORE) -> None:
+        self.documents = documents
+        self.synonyms = synonyms
+        self.confident_score = confident_score
+        postings: dict[str, dict[int, float]] = {}
+        phrases: list[tuple[str, ...]] = []
+        for i, doc in enumerate(documents):
+            for name, texts in doc.fields.items():
+                weight = FIELD_WEIGHTS[name]
+                for text in texts:
+                    for term in synonyms.terms(text, keep_phrase_words=True):
+                        held = postings.setdefault(term.term, {})
+                        if held.get(i, 0.0) < weight:
+                            held[i] = weight
+            phrases.append(tuple(dict.fromkeys(
+                p for p in (" ".join(t.term for t in synonyms.terms(ph)) for ph in doc.phrases) if p)))
+        n = len(documents)
+        self._postings = {term: tuple(held.items()) for term, held in postings.items()}
+        self._idf = {term: math.log(1 + (n - len(held) + 0.5) / (len(held) + 0.5))
+                     for term, held in postings.items()}
+        self._mean_idf = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
+        self._phrases = phrases
+        plain = (term for term in postings if "_" not in term)
+        self.lexicon = Lexicon.from_words(plain, synonyms.single_word_variants())
+
+    @classmethod
+    def build(cls, content, *, confident_score: float = CONFIDENT_SCORE) -> SearchIndex:
+        """Index a loaded `Content` (bot.content.library.load_content())."""
+        return cls(documents_from_content(content), SynonymMap.from_content(content.synonyms), confident_score)
+
+    @classmethod
+    def from_documents(cls, documents: Iterable[Document], synonyms: SynonymMap | None = None,
+                       confident_score: float = CONFIDENT_SCORE) -> SearchIndex:
+        return cls(list(documents), synonyms or SynonymMap(), confident_score)
+
+    def __len__(self) -> int:
+        return len(self.documents)
+
+    def search(self, query: str, k: int = 3, role: str | None = None) -> SearchResults:
+        """The `k` best hits for a free-text query. Never raises for odd input: empty, emoji-only,
+        non-Latin or huge queries give an empty, non-confident result."""
+        text = query[:MAX_QUERY_CHARS] if isinstance(query, str) else ""
+        k = max(1, min(int(k), 50))
+        terms = self.synonyms.terms(text, limit=MAX_QUERY_WORDS)
+        wants_service = any(not t.concept and t.term in SERVICE_WORDS for t in terms)
+        if wants_service and not all(t.term in SERVICE_WORDS for t in terms):
+            terms = [t for t in terms if t.concept or t.term not in SERVICE_WORDS]
+        terms = list({t.term: t for t in terms}.values())
+        if not terms:
+            return SearchResults(query=text, reason=NO_WORDS)
+
+        matched: list[tuple[float, list[Match]]] = []
+        for t in terms:
+            if t.concept or t.term in self.lexicon:
+                found = [Match(t.term, t.surface, 1.0)] if t.term in self._idf else []
+                if not t.concept:
+                    found = self.lexicon.lookup(t.term)
+            else:
+                found = self.lexicon.lookup(t.term)
+            weight = self._idf[found[0].term] if found else UNKNOWN_WORD_SHARE * self._mean_idf
+            matched.append((weight, found))
+        total = sum(w for w, _ in matched)
+
+        coverage: dict[int, float] = {}
+        for weight, found in matched:
+            best: dict[int, float] = {}
+            for m in found:
+                for doc, field_weight in self._postings.get(m.term, ()):
+                    value = m.similarity * field_weight
+                    if value > best.get(doc, 0.0):
+                        best[doc] = value
+            for doc, value in best.items():
+                coverage[doc] = coverage.get(doc, 0.0) + weight * value
+        if not coverage:
+            return SearchResults(query=text, reason=NO_MATCH)
+
+        query_phrase = " ".join(found[0].term if found else t.term for t, (_, found) in zip(terms, matched,
+                                                                                            strict=True))
+        role = normalise_role(role)
+        scored = []
+        for doc_index in heapq.nlargest(RESCORED, coverage, key=coverage.__getitem__):
+            doc = self.documents[doc_index]
+            phrase = max((fuzz.token_set_ratio(query_phrase, p) for p in self._phrases[doc_index]), default=0)
+            score = 100 * (COVERAGE_SHARE * coverage[doc_index] / total + (1 - COVERAGE_SHARE) * phrase / 100)
+            if role:
+                if role in doc.audience:
+                    score *= ROLE_BOOST
+                elif "any" not in doc.audience:
+                    score *= ROLE_OTHER
+            if wants_service and doc.kind == "service":
+                score *= SERVICE_BOOST
+            scored.append((min(100.0, score), doc))
+        scored.sort(key=lambda item: (-item[0], _KIND_ORDER[item[1].kind], item[1].id))
+        hits = [Hit(d.id, d.kind, d.title, round(s, 1), d.snippet) for s, d in scored[:k]]
+        confident = hits[0].score >= self.confident_score
+        return SearchResults(query=text, hits=hits, confident=confident,
+                             did_you_mean=self._did_you_mean(text, terms, matched, hits, confident))
+
+    def _did_you_mean(self, text, terms, matched, hits: list[Hit], confident: bool) -> str | None:
+        fixes = {t.term: found[0].surface for t, (_, found) in zip(terms, matched, strict=True)
+                 if found and found[0].corrected}
+        if fixes:
+            return " ".join(fixes.get(w, w) for w in words(text, self.synonyms.spellings))
+        if not confident and hits:
+            return hits[0].title
+        return None

@@ -1,0 +1,55 @@
+"""SMS encoding and segment arithmetic: GSM-7 (with extension characters) versus UCS-2."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import gsm0338  # noqa: F401 - registers the 'gsm03.38' codec
+
+__all__ = ["SmsSize", "measure", "to_gsm_friendly", "TYPOGRAPHIC"]
+
+# Characters in the GSM 03.38 extension table cost two septets.
+_EXTENSION = set("^{}\\[~]|€\f")
+
+# Typographic characters that have a safe GSM-7 equivalent; replacing them keeps a reply in GSM-7.
+TYPOGRAPHIC = {
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2015": "-", "\u2212": "-", "\u2010": "-", "\u2011": "-",
+    "\u2026": "...", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": "",
+    "\u2022": "-", "\u00b7": "-", "\u2192": "->", "\u00d7": "x",
+}
+
+
+@dataclass(frozen=True)
+class SmsSize:
+    """How a text travels as SMS."""
+
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # septets for GSM-7, UTF-16 code units for UCS-2
+    segments: int
+
+
+def to_gsm_friendly(text: str) -> str:
+    """Replace typographic characters with their GSM-7 equivalents (curly quotes, dashes, ellipsis)."""
+    return "".join(TYPOGRAPHIC.get(ch, ch) for ch in text)
+
+
+def _is_gsm(text: str) -> bool:
+    try:
+        text.encode("gsm03.38")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def measure(text: str) -> SmsSize:
+    """Encoding, length in units, and number of segments of `text` as sent."""
+    if _is_gsm(text):
+        units = sum(2 if ch in _EXTENSION else 1 for ch in text)
+        segments = 1 if units <= 160 else math.ceil(units / 153)
+        return SmsSize("GSM-7", units, segments if units else 1)
+    units = len(text.encode("utf-16-le")) // 2
+    segments = 1 if units <= 70 else math.ceil(units / 67)
+    return SmsSize("UCS-2", units, segments)
