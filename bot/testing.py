@@ -20,7 +20,7 @@ from bot.storage.memory import MemoryStore
 
 __all__ = ["TestBot", "FakeChannel"]
 
-TEST_SECRET = "test-secret-not-for-production"
+TEST_SECRET = "test-secret-not-for-production"  # noqa: S105 - tests only
 
 
 class FakeChannel:

@@ -39,3 +39,12 @@ def postgres_url():
     if not url:
         pytest.skip("PATHWAYS_TEST_POSTGRES_URL is not set: no PostgreSQL to test against")
     return url
+
+
+@pytest.fixture(scope="session")
+def shipped_searcher(shipped_content):
+    try:
+        from bot.search import SearchIndex
+    except ImportError:
+        return None
+    return SearchIndex.build(shipped_content)

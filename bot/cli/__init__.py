@@ -18,7 +18,7 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from bot.cli import content_commands, chat_command  # noqa: F401
+    from bot.cli import chat_command, content_commands  # noqa: F401
 
     for optional in ("search_commands", "server_commands", "storage_commands", "training_commands"):
         try:

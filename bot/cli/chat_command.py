@@ -18,7 +18,7 @@ from bot.settings import load_settings
 __all__ = ["chat"]
 
 # The console is not a network server: a fixed local key is enough to pseudonymise its one user.
-CONSOLE_SECRET = "pathways-console-local"
+CONSOLE_SECRET = "pathways-console-local"  # noqa: S105 - not a network secret
 
 
 @app.command()

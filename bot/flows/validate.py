@@ -53,7 +53,8 @@ def _targets(node: Node) -> list[tuple[str, tuple, str]]:
     for i, rule in enumerate(node.route or []):
         target = rule.else_ if rule.else_ is not None else rule.next
         if target:
-            out.append((target, ("route", i), "else" if rule.else_ is not None else "next"))
+            field = "else" if rule.else_ is not None else "next"
+            out.append((target, ("route", i, field), field))
     if node.checklist and node.checklist.skip:
         out.append((node.checklist.skip, ("checklist", "skip"), "skip"))
     return out
@@ -221,7 +222,7 @@ def _check_variables(r: _Report, flow: Flow, saves_of: Callable[[str], set[str]]
         if node.kind == "call" and saves_of:
             defined |= saves_of(node.flow)
     for node_id, node in flow.nodes.items():
-        for i, rule in enumerate(node.route or []):
+        for i in range(len(node.route or [])):
             cond = flow.conditions.get(f"{node_id}#{i}")
             if cond is None:
                 continue

@@ -25,6 +25,7 @@ __all__ = ["SearchIndex", "CONFIDENT_SCORE", "normalise_role"]
 # Calibrated on tests/eval/queries.yaml and off-topic queries (see `pathways eval`).
 CONFIDENT_SCORE = 55.0
 COVERAGE_SHARE = 0.65  # the rest is phrase similarity
+WORDING_SHARE = 0.3  # of the phrase similarity, the share from comparing the words as typed
 RESCORED = 40  # documents with the best coverage get the (dearer) phrase comparison
 ROLE_BOOST = 1.10  # content written for the asking role
 ROLE_OTHER = 0.90  # content for other roles only
@@ -53,7 +54,8 @@ class SearchIndex:
         self.synonyms = synonyms
         self.confident_score = confident_score
         postings: dict[str, dict[int, float]] = {}
-        phrases: list[tuple[str, ...]] = []
+        phrases: list[tuple[str, ...]] = []  # title and synonyms as terms
+        wordings: list[tuple[str, ...]] = []  # ... and word for word
         for i, doc in enumerate(documents):
             for name, texts in doc.fields.items():
                 weight = FIELD_WEIGHTS[name]
@@ -64,12 +66,15 @@ class SearchIndex:
                             held[i] = weight
             phrases.append(tuple(dict.fromkeys(
                 p for p in (" ".join(t.term for t in synonyms.terms(ph)) for ph in doc.phrases) if p)))
+            wordings.append(tuple(dict.fromkeys(
+                p for p in (" ".join(words(ph, synonyms.spellings)) for ph in doc.phrases) if p)))
         n = len(documents)
         self._postings = {term: tuple(held.items()) for term, held in postings.items()}
         self._idf = {term: math.log(1 + (n - len(held) + 0.5) / (len(held) + 0.5))
                      for term, held in postings.items()}
         self._mean_idf = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
         self._phrases = phrases
+        self._wordings = wordings
         plain = (term for term in postings if "_" not in term)
         self.lexicon = Lexicon.from_words(plain, synonyms.single_word_variants())
 
@@ -126,12 +131,16 @@ class SearchIndex:
 
         query_phrase = " ".join(found[0].term if found else t.term for t, (_, found) in zip(terms, matched,
                                                                                             strict=True))
+        query_wording = " ".join(words(text, self.synonyms.spellings))
         role = normalise_role(role)
         scored = []
         for doc_index in heapq.nlargest(RESCORED, coverage, key=coverage.__getitem__):
             doc = self.documents[doc_index]
             phrase = max((fuzz.token_set_ratio(query_phrase, p) for p in self._phrases[doc_index]), default=0)
-            score = 100 * (COVERAGE_SHARE * coverage[doc_index] / total + (1 - COVERAGE_SHARE) * phrase / 100)
+            wording = max((fuzz.token_sort_ratio(query_wording, p) for p in self._wordings[doc_index]),
+                          default=0)
+            score = (100 * COVERAGE_SHARE * coverage[doc_index] / total
+                     + (1 - COVERAGE_SHARE) * ((1 - WORDING_SHARE) * phrase + WORDING_SHARE * wording))
             if role:
                 if role in doc.audience:
                     score *= ROLE_BOOST
@@ -139,9 +148,10 @@ class SearchIndex:
                     score *= ROLE_OTHER
             if wants_service and doc.kind == "service":
                 score *= SERVICE_BOOST
-            scored.append((min(100.0, score), doc))
+            scored.append((score, doc))
+        # Sorted before capping at 100, so boosts still order the documents that reach it.
         scored.sort(key=lambda item: (-item[0], _KIND_ORDER[item[1].kind], item[1].id))
-        hits = [Hit(d.id, d.kind, d.title, round(s, 1), d.snippet) for s, d in scored[:k]]
+        hits = [Hit(d.id, d.kind, d.title, round(min(100.0, s), 1), d.snippet) for s, d in scored[:k]]
         confident = hits[0].score >= self.confident_score
         return SearchResults(query=text, hits=hits, confident=confident,
                              did_you_mean=self._did_you_mean(text, terms, matched, hits, confident))

@@ -1,0 +1,112 @@
+"""Stores to test: the in-memory reference, SQLite in a temporary file, PostgreSQL in a fresh schema.
+
+PostgreSQL tests need PATHWAYS_TEST_POSTGRES_URL (e.g. postgresql://postgres@127.0.0.1:5432/test) and are
+skipped without it. Each test gets its own schema (through search_path in the URL), dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+from collections.abc import Iterator
+
+import asyncpg
+import pytest
+
+from bot.storage import MemoryStore
+from bot.storage.sql import open_store
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+def with_query(url: str, **params: str) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'pathways.db'}"
+
+
+def _run_sql(url: str, *statements: str) -> None:
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def pg_url(postgres_url: str) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema; also names them, so a test can find its backends.
+
+    Synchronous (its own short event loop) so parametrised fixtures can pick it with getfixturevalue.
+    """
+    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
+    _run_sql(postgres_url, f'CREATE SCHEMA "{name}"')
+    yield with_query(postgres_url, search_path=name, application_name=name)
+    _run_sql(
+        postgres_url,
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
+        f'DROP SCHEMA "{name}" CASCADE',
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request) -> str:
+    """An empty database of each SQL backend."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+async def sql_store(database_url: str):
+    store = await open_store(database_url, auto_migrate=True)
+    yield store
+    await store.close()
+
+
+@pytest.fixture(params=["memory", *BACKENDS])
+def store_url(request) -> str:
+    if request.param == "memory":
+        return "memory"
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
+@pytest.fixture
+async def store(store_url: str):
+    """Every implementation of the store contract, the in-memory reference first."""
+    if store_url == "memory":
+        yield MemoryStore()
+        return
+    sql = await open_store(store_url, auto_migrate=True)
+    yield sql
+    await sql.close()
+
+
+class Clock:
+    """Sets the time every store takes as "now"."""
+
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Iterator[Clock]:
+    clock = Clock()
+    monkeypatch.setattr("bot.storage.memory._now", clock)
+    monkeypatch.setattr("bot.storage.sql_sqlite._utcnow", clock)
+    monkeypatch.setattr("bot.storage.sql_postgres._utcnow", clock)
+    yield clock
+
