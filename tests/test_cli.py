@@ -33,7 +33,7 @@ def test_lint_fails_with_the_file_line_message(tmp_path):
     result = run("lint", env={"PATHWAYS_CONTENT_DIR": str(tmp_path / "c")})
     assert result.returncode == 1
     expected = "node 'decide' field 'next': routes to 'hihg', which does not exist (did you mean 'high'?)"
-    assert f"{path}:59: {expected}" in result.stdout
+    assert f"{path}:62: {expected}" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
 
 

@@ -27,7 +27,7 @@ CONFIDENT_SCORE = 55.0
 COVERAGE_SHARE = 0.65  # the rest is phrase similarity
 WORDING_SHARE = 0.3  # of the phrase similarity, the share from comparing the words as typed
 RESCORED = 40  # documents with the best coverage get the (dearer) phrase comparison
-ROLE_BOOST = 1.10  # content written for the asking role
+ROLE_BOOST = 1.12  # content written for the asking role alone
 ROLE_OTHER = 0.90  # content for other roles only
 SERVICE_BOOST = 1.15  # the query asks for a number, website or contact
 UNKNOWN_WORD_SHARE = 0.5  # weight of a query word we know nothing about, as a share of the mean rarity
@@ -43,6 +43,15 @@ def normalise_role(role: str | None) -> str | None:
         return None
     role = "-".join(words(role))
     return role if role in AUDIENCES and role != "any" else None
+
+
+def _role_factor(role: str, audience: frozenset[str]) -> float:
+    """Content for the asking role is boosted, the more so the fewer other roles it is written for;
+    content for other roles only is damped; content for anyone is left as it is."""
+    if role in audience:
+        others = len(audience - {"any", role})
+        return 1 + (ROLE_BOOST - 1) / (1 + others)
+    return 1.0 if "any" in audience else ROLE_OTHER
 
 
 class SearchIndex:
@@ -142,10 +151,7 @@ class SearchIndex:
             score = (100 * COVERAGE_SHARE * coverage[doc_index] / total
                      + (1 - COVERAGE_SHARE) * ((1 - WORDING_SHARE) * phrase + WORDING_SHARE * wording))
             if role:
-                if role in doc.audience:
-                    score *= ROLE_BOOST
-                elif "any" not in doc.audience:
-                    score *= ROLE_OTHER
+                score *= _role_factor(role, doc.audience)
             if wants_service and doc.kind == "service":
                 score *= SERVICE_BOOST
             scored.append((score, doc))

@@ -76,6 +76,17 @@ class SynonymMap:
         return {key[0]: concept for options in self._variants.values() for key, concept in options
                 if len(key) == 1}
 
+    def _inflected(self, word: str) -> tuple[tuple[str, ...], str] | None:
+        """A plural or third-person form of a one-word variant ("discloses", "refuges", "parties")."""
+        if len(word) < 5 or not word.endswith("s"):
+            return None
+        bases = [word[:-1], word[:-2]] + ([word[:-3] + "y"] if word.endswith("ies") else [])
+        for base in bases:
+            for key, concept in self._variants.get(base, ()):
+                if len(key) == 1:
+                    return (word,), concept
+        return None
+
     def terms(self, text: str, *, keep_phrase_words: bool = False, limit: int | None = None) -> list[Term]:
         """The terms of `text` in order: concepts for synonym variants, other words less stop words.
         `keep_phrase_words` also keeps the plain words of multi-word variants (used for content, so a
@@ -89,6 +100,8 @@ class SynonymMap:
                 if tuple(seq[i : i + len(key)]) == key:
                     match = (key, concept)
                     break
+            if match is None:
+                match = self._inflected(seq[i])
             if match:
                 key, concept = match
                 out.append(Term(concept, " ".join(key), concept=True))

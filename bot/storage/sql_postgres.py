@@ -113,7 +113,8 @@ class PostgresStore:
                 max_size=pool_size,
                 timeout=timeout,
                 command_timeout=timeout,
-                server_settings={"application_name": "pathways"},
+                # Name the connections for pg_stat_activity, unless the URL names them already.
+                server_settings={} if "application_name=" in dsn else {"application_name": "pathways"},
             )
         return cls(pool, timeout=timeout)
 
