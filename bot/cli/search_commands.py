@@ -14,7 +14,7 @@ from bot.cli.bench import bench_app
 from bot.content.library import load_content
 from bot.search import SearchIndex, SearchResults
 from bot.search.documents import documents_from_content, service_snippet
-from bot.search.eval import DEFAULT_QUERIES, evaluate, load_queries
+from bot.search.eval import default_queries_path, evaluate, load_queries
 
 __all__ = ["search", "eval_command", "bench_search", "general_routes"]
 
@@ -65,9 +65,11 @@ def search(
 @app.command("eval")
 def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print only {n, top1, top3, mrr} as JSON")] = False,
-    queries: Annotated[Path, typer.Option(help="The labelled query set")] = DEFAULT_QUERIES,
+    queries: Annotated[Path | None, typer.Option(help="The labelled query set "
+                                                 "(default: tests/eval/queries.yaml)")] = None,
 ) -> None:
     """Search quality on the labelled queries: top-1, top-3, MRR and the misses."""
+    queries = queries or default_queries_path()
     if not queries.exists():
         typer.echo(f"no query set at {queries}", err=True)
         raise typer.Exit(2)
@@ -87,10 +89,11 @@ def eval_command(
 def bench_search(
     size: Annotated[int, typer.Option(help="Documents in the generated index")] = 10_000,
     rounds: Annotated[int, typer.Option(help="Passes through the queries on the shipped index")] = 20,
-    queries: Annotated[Path, typer.Option(help="Queries to time (the eval set)")] = DEFAULT_QUERIES,
+    queries: Annotated[Path | None, typer.Option(help="Queries to time (default: the eval set)")] = None,
 ) -> None:
     """Median and p99 search latency on the shipped and on a generated index, against a bare
     rapidfuzz.process.extract over the same strings, measured in the same run."""
+    queries = queries or default_queries_path()
     from bot.search.bench import bench_index, fallback_queries, synthesise_documents
     from bot.search.synonyms import SynonymMap
 

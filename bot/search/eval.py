@@ -7,11 +7,12 @@ from pathlib import Path
 
 import yaml
 
+from bot.content.library import default_content_root
 from bot.search.index import SearchIndex
 
-__all__ = ["EvalQuery", "EvalCase", "EvalReport", "load_queries", "evaluate", "DEFAULT_QUERIES"]
+__all__ = ["EvalQuery", "EvalCase", "EvalReport", "load_queries", "evaluate", "default_queries_path"]
 
-DEFAULT_QUERIES = Path("tests/eval/queries.yaml")
+QUERIES_FILE = Path("tests") / "eval" / "queries.yaml"
 RANKED = 10  # reciprocal rank counts the first expected id among this many hits
 
 
@@ -63,7 +64,12 @@ class EvalReport:
         return {"n": self.n, "top1": self.top1, "top3": self.top3, "mrr": self.mrr}
 
 
-def load_queries(path: Path = DEFAULT_QUERIES) -> list[EvalQuery]:
+def default_queries_path() -> Path:
+    """tests/eval/queries.yaml beside the content (the working directory or the source checkout)."""
+    return default_content_root() / QUERIES_FILE
+
+
+def load_queries(path: Path) -> list[EvalQuery]:
     """Read `queries: [{q, role, expect: [ids]}]`; raises ValueError naming a malformed item."""
     raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     items = raw.get("queries") if isinstance(raw, dict) else raw

@@ -30,6 +30,7 @@ RESCORED = 40  # documents with the best coverage get the (dearer) phrase compar
 ROLE_BOOST = 1.12  # content written for the asking role alone
 ROLE_OTHER = 0.90  # content for other roles only
 SERVICE_BOOST = 1.15  # the query asks for a number, website or contact
+PHRASE_WORD_SHARE = 0.4  # weight of each word of a multi-word synonym, beside the concept it names
 UNKNOWN_WORD_SHARE = 0.5  # weight of a query word we know nothing about, as a share of the mean rarity
 _KIND_ORDER = {"guidance": 0, "flow": 1, "service": 2}
 
@@ -115,14 +116,21 @@ class SearchIndex:
 
         matched: list[tuple[float, list[Match]]] = []
         for t in terms:
-            if t.concept or t.term in self.lexicon:
+            if t.concept:
                 found = [Match(t.term, t.surface, 1.0)] if t.term in self._idf else []
-                if not t.concept:
-                    found = self.lexicon.lookup(t.term)
             else:
                 found = self.lexicon.lookup(t.term)
             weight = self._idf[found[0].term] if found else UNKNOWN_WORD_SHARE * self._mean_idf
             matched.append((weight, found))
+        # The words of a multi-word synonym ("dash checklist" -> ric) still say which kind was meant.
+        seen = {t.term for t in terms}
+        for t in terms:
+            if t.concept and " " in t.surface:
+                for word in (w for part in t.surface.split() for w in self.synonyms.terms(part)):
+                    if word.term not in seen and word.term in self._idf:
+                        seen.add(word.term)
+                        matched.append((PHRASE_WORD_SHARE * self._idf[word.term],
+                                        [Match(word.term, word.surface, 1.0)]))
         total = sum(w for w, _ in matched)
 
         coverage: dict[int, float] = {}
@@ -138,9 +146,11 @@ class SearchIndex:
         if not coverage:
             return SearchResults(query=text, reason=NO_MATCH)
 
-        query_phrase = " ".join(found[0].term if found else t.term for t, (_, found) in zip(terms, matched,
-                                                                                            strict=True))
+        query_phrase = " ".join(found[0].term if found else t.term
+                                for t, (_, found) in zip(terms, matched[: len(terms)], strict=True))
         query_wording = " ".join(words(text, self.synonyms.spellings))
+        # A phrase matched only through typo corrections is less sure than one typed as we know it.
+        certainty = sum(found[0].similarity if found else 1.0 for _, found in matched[: len(terms)]) / len(terms)
         role = normalise_role(role)
         scored = []
         for doc_index in heapq.nlargest(RESCORED, coverage, key=coverage.__getitem__):
@@ -149,7 +159,7 @@ class SearchIndex:
             wording = max((fuzz.token_sort_ratio(query_wording, p) for p in self._wordings[doc_index]),
                           default=0)
             score = (100 * COVERAGE_SHARE * coverage[doc_index] / total
-                     + (1 - COVERAGE_SHARE) * ((1 - WORDING_SHARE) * phrase + WORDING_SHARE * wording))
+                     + (1 - COVERAGE_SHARE) * certainty * ((1 - WORDING_SHARE) * phrase + WORDING_SHARE * wording))
             if role:
                 score *= _role_factor(role, doc.audience)
             if wants_service and doc.kind == "service":
@@ -163,7 +173,7 @@ class SearchIndex:
                              did_you_mean=self._did_you_mean(text, terms, matched, hits, confident))
 
     def _did_you_mean(self, text, terms, matched, hits: list[Hit], confident: bool) -> str | None:
-        fixes = {t.term: found[0].surface for t, (_, found) in zip(terms, matched, strict=True)
+        fixes = {t.term: found[0].surface for t, (_, found) in zip(terms, matched[: len(terms)], strict=True)
                  if found and found[0].corrected}
         if fixes:
             return " ".join(fixes.get(w, w) for w in words(text, self.synonyms.spellings))

@@ -33,7 +33,11 @@ STOP_WORDS = frozenset(
     not no dont doesnt didnt isnt just now please pls plz ok okay hi hello thanks thank very really
     some any all more most other also too up out off again one someone somebody something anything
     tell told know knew think say said let lets go going way thing things still after before between
-    next etc eg ie like yet
+    next etc eg ie like yet because cos coz since while though although either neither whether each every
+    both only own same such until unless via per through during even ever much many few lot lots bit
+    quite rather else instead already always often sometimes usually maybe perhaps sure help
+    last night tonight today yesterday tomorrow morning evening afternoon weekend ago recently currently
+    happened happening happen keeps kept
     """.split()
 )
 

@@ -59,7 +59,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     try:
         _outside_event_loop(_locked_upgrade, config, revision)
     except DBAPIError as exc:
-        raise _translate(target, exc.orig.__cause__ or exc.orig) from exc
+        raise _translate(target, getattr(exc.orig, "__cause__", None) or exc.orig or exc) from exc
     except (OSError, sqlite3.Error) as exc:
         raise _translate(target, exc) from exc
     except CommandError as exc:

@@ -7,11 +7,16 @@ objects. The schema is defined once, in `bot.storage.models`, and created by the
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from bot.errors import StorageError
 from bot.storage.base import ConversationStore
 from bot.storage.migrate import head_revision, upgrade
 from bot.storage.sql_url import parse_database_url
+
+if TYPE_CHECKING:  # each backend's driver is imported only when its URL is used
+    from bot.storage.sql_postgres import PostgresStore
+    from bot.storage.sql_sqlite import SqliteStore
 
 __all__ = ["DEFAULT_DATABASE_URL", "open_store"]
 
@@ -33,7 +38,7 @@ async def open_store(
     database (SQLite's lock; PostgreSQL's connect, pool and statements) before StorageUnavailable.
     """
     target = parse_database_url(database_url)
-    store: ConversationStore
+    store: SqliteStore | PostgresStore
     if target.backend == "sqlite":
         from bot.storage.sql_sqlite import SqliteStore
 
@@ -45,7 +50,7 @@ async def open_store(
         store = await PostgresStore.connect(target.postgres_dsn, pool_size=pool_size, timeout=timeout)
         migrate = bool(auto_migrate)
     try:
-        current = await store.schema_revision()  # type: ignore[attr-defined]
+        current = await store.schema_revision()
         if current != head_revision():
             if not migrate:
                 raise StorageError(

@@ -23,16 +23,15 @@ from bot.storage.base import DUPLICATE, Decision, StoredConversation
 
 __all__ = ["PostgresStore", "translate_postgres_error"]
 
-_LOCK_KEY = "pg_advisory_xact_lock(hashtextextended({}, 0))"
-_RECORD_AND_LOCK = f"""
+_RECORD_AND_LOCK = """
     WITH recorded AS (
         INSERT INTO inbound_message (message_id, user_key, received_at) VALUES ($1, $2, $3)
         ON CONFLICT (message_id) DO NOTHING
         RETURNING user_key
     )
-    SELECT {_LOCK_KEY.format("user_key")} FROM recorded
+    SELECT pg_advisory_xact_lock(hashtextextended(user_key, 0)) FROM recorded
 """
-_LOCK = f"SELECT {_LOCK_KEY.format('$1::text')}"
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))"
 _LOAD = "SELECT state, updated_at, version FROM conversation WHERE user_key = $1"
 _SAVE = """
     INSERT INTO conversation (user_key, state, version, updated_at) VALUES ($1, $2, $3, $4)
@@ -138,17 +137,17 @@ class PostgresStore:
             return await conn.fetchval("SELECT version_num FROM alembic_version")
 
     async def turn(self, user_key: str, message_id: str | None, decide: Decision) -> Any:
-        now = _utcnow()
         async with self._connection() as conn:
             tx = conn.transaction()
             async with _translated(tx):
                 await tx.start()
                 if message_id is None:
                     await conn.execute(_LOCK, user_key)
-                elif await conn.fetchrow(_RECORD_AND_LOCK, message_id, user_key, now) is None:
+                elif await conn.fetchrow(_RECORD_AND_LOCK, message_id, user_key, _utcnow()) is None:
                     await tx.rollback()
                     return DUPLICATE
                 row = await conn.fetchrow(_LOAD, user_key)
+            now = _utcnow()  # read once the lock is held, so it is never before the previous turn's
             try:  # the caller's code: its errors pass through untranslated, and nothing is kept
                 stored = None if row is None else StoredConversation(json.loads(row[0]), row[1], row[2])
                 new_state, result = decide(stored, now)

@@ -115,9 +115,9 @@ class SqliteStore:
         return row[0] if row else None
 
     async def turn(self, user_key: str, message_id: str | None, decide: Decision) -> Any:
-        now = _utcnow()
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
+            now = _utcnow()  # read once the lock is held, so it is never before the previous turn's
             if message_id is not None:
                 if db.execute(_RECORD_MESSAGE, (message_id, user_key, _to_text(now))).rowcount == 0:
                     db.execute("ROLLBACK")

@@ -38,15 +38,18 @@ def parse_database_url(url: str) -> DatabaseUrl:
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep:
-        raise ConfigError(f"DATABASE_URL: {_redact(url)!r} is not a URL; use sqlite:///pathways.db or "
-                          "postgresql://user@host/db")
+        raise ConfigError(
+            f"DATABASE_URL: {_redact(url)!r} is not a URL; use sqlite:///pathways.db or postgresql://user@host/db"
+        )
     if scheme in _SQLITE_SCHEMES:
         if "?" in rest:
             raise ConfigError("DATABASE_URL: SQLite URL options are not supported; give just sqlite:///path.db")
         path = rest[1:] if rest.startswith("/") else ""
         if not path or path == ":memory:":
-            raise ConfigError("DATABASE_URL: an SQLite URL needs a file path (sqlite:///pathways.db); "
-                              "for an in-memory store use bot.storage.MemoryStore")
+            raise ConfigError(
+                "DATABASE_URL: an SQLite URL needs a file path (sqlite:///pathways.db); "
+                "for an in-memory store use bot.storage.MemoryStore"
+            )
         return DatabaseUrl("sqlite", sqlite_path=os.path.abspath(path))
     if scheme in _POSTGRES_SCHEMES:
         return DatabaseUrl("postgresql", postgres_dsn=f"postgresql://{rest}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import socket
 import uuid
 from collections.abc import Iterator
 
@@ -56,6 +57,15 @@ def pg_url(postgres_url: str) -> Iterator[str]:
         f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
         f'DROP SCHEMA "{name}" CASCADE',
     )
+
+
+@pytest.fixture
+def unreachable_postgres_url() -> str:
+    """A PostgreSQL URL on a local port nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"postgresql://postgres@127.0.0.1:{port}/test"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -109,4 +119,3 @@ def clock(monkeypatch) -> Iterator[Clock]:
     monkeypatch.setattr("bot.storage.sql_sqlite._utcnow", clock)
     monkeypatch.setattr("bot.storage.sql_postgres._utcnow", clock)
     yield clock
-

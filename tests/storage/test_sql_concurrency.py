@@ -53,7 +53,12 @@ async def test_concurrent_turns_for_one_user_all_count(sql_store):
 async def test_concurrent_turns_from_two_processes_all_count(database_url):
     store = await open_store(database_url, auto_migrate=True)
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", CHILD, database_url, "alice", str(TURNS),
+        sys.executable,
+        "-c",
+        CHILD,
+        database_url,
+        "alice",
+        str(TURNS),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,

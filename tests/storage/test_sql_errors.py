@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import sqlite3
 import threading
 
@@ -17,15 +16,9 @@ from bot.storage.sql_postgres import translate_postgres_error
 from bot.storage.sql_sqlite import translate_sqlite_error
 
 
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-async def test_postgres_on_a_closed_port_is_unavailable():
+async def test_postgres_on_a_closed_port_is_unavailable(unreachable_postgres_url):
     with pytest.raises(StorageUnavailable, match="PostgreSQL unreachable"):
-        await open_store(f"postgresql://postgres@127.0.0.1:{closed_port()}/test", timeout=2)
+        await open_store(unreachable_postgres_url, timeout=2)
 
 
 async def test_an_unknown_postgres_database_is_a_storage_error_not_a_retry(postgres_url):
