@@ -16,7 +16,7 @@ from bot.flows.model import Audience, Source
 
 __all__ = ["Contact", "Service", "load_services", "is_uk_number"]
 
-_UK_NUMBER = re.compile(r"^(999|101|111|112|116\d{3}|18000|55|0[1-9]\d{8,9})$")
+_UK_NUMBER = re.compile(r"^(999|101|111|112|116\d{3}|18000|55|0[1-9]\d{8,9}|080[08]\d{4,7})$")
 
 
 def is_uk_number(value: str) -> bool:

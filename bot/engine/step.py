@@ -192,6 +192,10 @@ def _locate(flows: FlowCatalog, turn: Turn, frame: Frame) -> tuple[Flow | None, 
 
 
 def _begin(flows: FlowCatalog, turn: Turn, flow: Flow) -> None:
+    if not turn.state.frames:
+        # A new pathway starts clean: answers about one case must never steer the next (only the role stays).
+        role = turn.state.role
+        turn.state.answers = {"role": role} if role else {}
     turn.state.frames.append(Frame(flow=flow.id, version=str(flow.version), node=flow.start))
     turn.events.append(Event("flow_started", flow=flow.id))
     _enter(flows, turn, flow, flow.start)

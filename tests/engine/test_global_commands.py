@@ -59,3 +59,16 @@ def test_an_idle_conversation_expires_with_a_short_note(demo_content):
     new_state, reply = respond(demo_content, stored, "4", dt.datetime.now(dt.UTC))
     assert "starting fresh" in reply.messages[0].text
     assert new_state["frames"] == []
+
+
+def test_a_new_pathway_starts_without_the_previous_cases_answers(demo_bot):
+    demo_bot.start("demo")
+    demo_bot.push("1")
+    demo_bot.push("5")
+    demo_bot.push("restart")
+    assert "how_many" not in demo_bot.answers()
+    demo_bot.push("1")
+    demo_bot.push("2")
+    demo_bot.push("menu")
+    demo_bot.start("demo")
+    assert demo_bot.answers() == {}

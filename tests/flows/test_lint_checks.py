@@ -109,3 +109,12 @@ def test_review_date_in_the_past_and_long_text_are_warnings(tmp_path: Path):
     messages = [str(p) for p in content.warnings]
     assert any("review_by 2020-01-01 is in the past" in m for m in messages)
     assert any("SMS segments" in m and "node 'first' field 'ask'" in m for m in messages)
+
+
+@pytest.mark.parametrize(("number", "ok"), [("0808 2000 247", True), ("0800 1111", True), ("999", True),
+                                            ("116 123", True), ("+44 20 7008 0151", True), ("0808 200", False),
+                                            ("12345", False), ("call us", False)])
+def test_uk_phone_numbers_are_checked(number, ok):
+    from bot.content.services import is_uk_number
+
+    assert is_uk_number(number) is ok
