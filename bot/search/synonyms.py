@@ -78,9 +78,13 @@ class SynonymMap:
 
     def _inflected(self, word: str) -> tuple[tuple[str, ...], str] | None:
         """A plural or third-person form of a one-word variant ("discloses", "refuges", "parties")."""
-        if len(word) < 5 or not word.endswith("s"):
+        if len(word) < 5 or not word.endswith("s") or word in STOP_WORDS:
             return None
-        bases = [word[:-1], word[:-2]] + ([word[:-3] + "y"] if word.endswith("ies") else [])
+        bases = [word[:-1]]
+        if word.endswith("es"):
+            bases.append(word[:-2])
+        if word.endswith("ies"):
+            bases.append(word[:-3] + "y")
         for base in bases:
             for key, concept in self._variants.get(base, ()):
                 if len(key) == 1:
