@@ -6,8 +6,9 @@
 """
 
 from bot.search.documents import Document, documents_from_content
-from bot.search.index import CONFIDENT_SCORE, SearchIndex, normalise_role
+from bot.search.index import SearchIndex
 from bot.search.results import Hit, SearchResults
+from bot.search.scoring import CONFIDENT_SCORE, normalise_role
 from bot.search.synonyms import SynonymMap
 
 __all__ = ["SearchIndex", "SearchResults", "Hit", "Document", "SynonymMap", "CONFIDENT_SCORE",

@@ -30,6 +30,8 @@ class Document:
     snippet: str
     audience: frozenset[str]
     fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    phone: bool = False  # a service with a phone number
+    exercise: bool = False  # a training scenario rather than guidance to act on
 
     @property
     def phrases(self) -> tuple[str, ...]:
@@ -66,6 +68,7 @@ def documents_from_content(content) -> list[Document]:
             id=flow.id, kind="flow", title=flow.title, snippet=flow.summary, audience=frozenset(flow.audience),
             fields={"title": (flow.title,), "synonyms": tuple(flow.synonyms), "tags": _tags(flow.tags),
                     "id": (flow.id.replace("-", " "),), "summary": (flow.summary,)},
+            exercise=flow.kind == "scenario",
         ))
     for service in content.services.values():
         about = tuple(t for t in (service.what, service.who, service.run_by, service.region) if t)
@@ -74,5 +77,6 @@ def documents_from_content(content) -> list[Document]:
             audience=frozenset(service.audience),
             fields={"title": (service.name,), "tags": _tags(service.tags), "id": (service.id.replace("-", " "),),
                     "summary": about},
+            phone=service.phone() is not None,
         ))
     return docs

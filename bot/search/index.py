@@ -1,9 +1,9 @@
 """The search index over guidance entries, flows and services, built once at start-up.
 
-Scoring, for each document: *coverage* (how much of the query it holds, each query term weighted by
-its rarity and by the field it was found in, typos and prefixes counting a little less) blended with
-*phrase* similarity (the query against the document's title and synonyms, whole, with rapidfuzz's
-token-set ratio), then a boost for the asking role's audience."""
+At build time every field is read into terms (words and synonym concepts) and an inverted index of
+term -> (document, field weight); each document's names are kept as term strings for rapidfuzz. A query
+is read the same way, each unknown word looked up among the known ones (typos, prefixes, word forms),
+and documents are scored as bot/search/scoring.py describes."""
 
 from __future__ import annotations
 
@@ -13,50 +13,41 @@ from collections.abc import Iterable
 
 from rapidfuzz import fuzz
 
-from bot.flows.model import AUDIENCES
 from bot.search.documents import FIELD_WEIGHTS, Document, documents_from_content
 from bot.search.lexicon import Lexicon, Match
-from bot.search.normalise import MAX_QUERY_CHARS, MAX_QUERY_WORDS, SERVICE_WORDS, words
+from bot.search.normalise import (
+    MAX_QUERY_CHARS,
+    MAX_QUERY_WORDS,
+    PHONE_WORDS,
+    SERVICE_WORDS,
+    TRAINING_WORDS,
+    words,
+)
 from bot.search.results import Hit, SearchResults
+from bot.search.scoring import (
+    CONFIDENT_SCORE,
+    CONTEXT_SHARE,
+    COVERAGE_SHARE,
+    EXERCISE_FACTOR,
+    IDF_POWER,
+    KIND_ORDER,
+    PHONE_BOOST,
+    PHRASE_WORD_SHARE,
+    RESCORED,
+    ROLE_CONTEXT,
+    SERVICE_BOOST,
+    UNKNOWN_WORD_SHARE,
+    WORDING_SHARE,
+    name_weight,
+    normalise_role,
+    role_factor,
+)
 from bot.search.synonyms import SynonymMap, Term
 
-__all__ = ["SearchIndex", "CONFIDENT_SCORE", "normalise_role"]
-
-# Calibrated on tests/eval/queries.yaml and off-topic queries (see `pathways eval`).
-CONFIDENT_SCORE = 57.0
-COVERAGE_SHARE = 0.6  # the rest is phrase similarity
-WORDING_SHARE = 0.3  # of the phrase similarity, the share from comparing the words as typed
-RESCORED = 60  # documents with the best coverage get the (dearer) phrase comparison
-ROLE_BOOST = 1.12  # content written for the asking role alone
-ROLE_OTHER = 0.90  # content for other roles only
-SERVICE_BOOST = 1.15  # the query asks for a number, website or contact
-PHRASE_WORD_SHARE = 0.4  # weight of each word of a multi-word synonym, beside the concept it names
-# Words that only say where the asker works, implied by their role: they count for less.
-ROLE_CONTEXT = {"faith-leader": frozenset({"faith_community", "faith_leader"})}
-CONTEXT_SHARE = 0.3
-IDF_POWER = 0.7  # below 1, rare words count for less against common ones
-UNKNOWN_WORD_SHARE = 1.5  # weight of a query word we know nothing about, as a share of the mean rarity
-_KIND_ORDER = {"guidance": 0, "flow": 1, "service": 2}
+__all__ = ["SearchIndex", "NO_WORDS", "NO_MATCH"]
 
 NO_WORDS = "the query has no words to search for"
 NO_MATCH = "nothing matched the query"
-
-
-def normalise_role(role: str | None) -> str | None:
-    """'Faith leader', 'faith_leader' -> 'faith-leader'; unknown roles -> None."""
-    if not role:
-        return None
-    role = "-".join(words(role))
-    return role if role in AUDIENCES and role != "any" else None
-
-
-def _role_factor(role: str, audience: frozenset[str]) -> float:
-    """Content for the asking role is boosted, the more so the fewer other roles it is written for;
-    content for other roles only is damped; content for anyone is left as it is."""
-    if role in audience:
-        others = len(audience - {"any", role})
-        return 1 + (ROLE_BOOST - 1) / (1 + others)
-    return 1.0 if "any" in audience else ROLE_OTHER
 
 
 class SearchIndex:
@@ -68,8 +59,6 @@ class SearchIndex:
         self.synonyms = synonyms
         self.confident_score = confident_score
         postings: dict[str, dict[int, float]] = {}
-        phrases: list[tuple[str, ...]] = []  # title and synonyms as terms
-        wordings: list[tuple[str, ...]] = []  # ... and word for word
         for i, doc in enumerate(documents):
             for name, texts in doc.fields.items():
                 weight = FIELD_WEIGHTS[name]
@@ -78,19 +67,36 @@ class SearchIndex:
                         held = postings.setdefault(term.term, {})
                         if held.get(i, 0.0) < weight:
                             held[i] = weight
-            phrases.append(tuple(dict.fromkeys(
-                p for p in (" ".join(t.term for t in synonyms.terms(ph)) for ph in doc.phrases) if p)))
-            wordings.append(tuple(dict.fromkeys(
-                p for p in (" ".join(words(ph, synonyms.spellings)) for ph in doc.phrases) if p)))
         n = len(documents)
         self._postings = {term: tuple(held.items()) for term, held in postings.items()}
         self._idf = {term: math.log(1 + (n - len(held) + 0.5) / (len(held) + 0.5)) ** IDF_POWER
                      for term, held in postings.items()}
         self._mean_idf = sum(self._idf.values()) / len(self._idf) if self._idf else 1.0
-        self._phrases = phrases
-        self._wordings = wordings
+        # Each document's names (title and synonyms) as terms, and word for word.
+        self._phrases = [self._phrase_forms(doc.phrases) for doc in documents]
+        self._wordings = [tuple(dict.fromkeys(p for p in (" ".join(words(ph, synonyms.spellings))
+                                                            for ph in doc.phrases) if p)) for doc in documents]
         plain = (term for term in postings if "_" not in term)
-        self.lexicon = Lexicon.from_words(plain, synonyms.single_word_variants())
+        # Typo correction may land on a one-word synonym, if some document holds its concept.
+        variants = {w: c for w, c in synonyms.single_word_variants().items() if c in postings}
+        self.lexicon = Lexicon.from_words(plain, variants)
+
+    def _phrase_forms(self, phrases: tuple[str, ...]) -> tuple[tuple[str, dict[str, float]], ...]:
+        """Each name as its terms, and again with multi-word synonyms opened up ("National Domestic Abuse
+        Helpline" is also "national domestic_abuse helpline"), each with its terms' rarity."""
+        forms: dict[str, dict[str, float]] = {}
+        for phrase in phrases:
+            terms = self.synonyms.terms(phrase)
+            opened = []
+            for t in terms:
+                inner = self.synonyms.inner_terms(t.surface) if t.concept and " " in t.surface else [t]
+                opened += [i.term for i in inner if i.term != t.term] or [t.term]
+            whole = [t.term for t in terms]
+            # An opened name that shrank to one term is a fragment ("female circumcision" -> "women").
+            for form in (whole, opened if len(opened) > 1 or opened == whole else []):
+                if form:
+                    forms.setdefault(" ".join(form), {t: self._idf.get(t, self._mean_idf) for t in form})
+        return tuple(forms.items())
 
     @classmethod
     def build(cls, content, *, confident_score: float = CONFIDENT_SCORE) -> SearchIndex:
@@ -112,7 +118,10 @@ class SearchIndex:
         k = max(1, min(int(k), 50))
         role = normalise_role(role)
         terms = self.synonyms.terms(text, limit=MAX_QUERY_WORDS)
-        wants_service = any(not t.concept and t.term in SERVICE_WORDS for t in terms)
+        asked = {t.term for t in terms if not t.concept}
+        wants_service = bool(asked & SERVICE_WORDS)
+        wants_phone = bool(asked & PHONE_WORDS)
+        wants_training = role == "trainer" or bool(asked & TRAINING_WORDS)
         if wants_service and not all(t.term in SERVICE_WORDS for t in terms):
             terms = [t for t in terms if t.concept or t.term not in SERVICE_WORDS]
         terms = list({t.term: t for t in terms}.values())
@@ -125,12 +134,17 @@ class SearchIndex:
             return SearchResults(query=text, reason=NO_MATCH)
 
         def factor(doc: Document) -> float:
-            boost = _role_factor(role, doc.audience) if role else 1.0
-            return boost * (SERVICE_BOOST if wants_service and doc.kind == "service" else 1.0)
+            boost = role_factor(role, doc.audience) if role else 1.0
+            if wants_service and doc.kind == "service":
+                boost *= SERVICE_BOOST * (PHONE_BOOST if wants_phone and doc.phone else 1.0)
+            if doc.exercise and not wants_training:
+                boost *= EXERCISE_FACTOR
+            return boost
 
         primary = matched[: len(terms)]
         query_phrase = " ".join(found[0].term if found else t.term for t, (_, found) in zip(terms, primary,
                                                                                             strict=True))
+        query_weights = {t: self._idf.get(t, self._mean_idf) for t in query_phrase.split()}
         query_wording = " ".join(words(text, self.synonyms.spellings))
         # A phrase matched only through typo corrections is less sure than one typed as we know it.
         certainty = sum(found[0].similarity if found else 1.0 for _, found in primary) / len(terms)
@@ -139,14 +153,15 @@ class SearchIndex:
         scored = []
         for doc_index in shortlist:
             doc = self.documents[doc_index]
-            phrase = max((fuzz.token_set_ratio(query_phrase, p) for p in self._phrases[doc_index]), default=0)
+            phrase = max((fuzz.token_set_ratio(query_phrase, p) * name_weight(held, query_weights)
+                          for p, held in self._phrases[doc_index]), default=0)
             wording = max((fuzz.token_sort_ratio(query_wording, p) for p in self._wordings[doc_index]),
                           default=0)
             similarity = (1 - WORDING_SHARE) * phrase + WORDING_SHARE * wording
             score = 100 * COVERAGE_SHARE * coverage[doc_index] / total + (1 - COVERAGE_SHARE) * certainty * similarity
             scored.append((score * factor(doc), doc))
         # Sorted before capping at 100, so boosts still order the documents that reach it.
-        scored.sort(key=lambda item: (-item[0], _KIND_ORDER[item[1].kind], item[1].id))
+        scored.sort(key=lambda item: (-item[0], KIND_ORDER[item[1].kind], item[1].id))
         hits = [Hit(d.id, d.kind, d.title, round(min(100.0, s), 1), d.snippet) for s, d in scored[:k]]
         confident = hits[0].score >= self.confident_score
         return SearchResults(query=text, hits=hits, confident=confident,
@@ -168,7 +183,7 @@ class SearchIndex:
         seen = {t.term for t in terms}
         for t in terms:
             if t.concept and " " in t.surface:
-                for word in (w for part in t.surface.split() for w in self.synonyms.terms(part)):
+                for word in self.synonyms.inner_terms(t.surface):
                     if word.term not in seen and word.term in self._idf:
                         seen.add(word.term)
                         matched.append((PHRASE_WORD_SHARE * self._idf[word.term],
@@ -190,9 +205,11 @@ class SearchIndex:
         return coverage
 
     def _did_you_mean(self, text, terms, matched, hits: list[Hit], confident: bool) -> str | None:
-        fixes = {t.term: found[0].surface for t, (_, found) in zip(terms, matched[: len(terms)], strict=True)
+        """The query with its typos corrected, when the corrected query found something confidently;
+        else, when nothing was confident, the title of the best guess."""
+        fixes = {t.term: found[0].surface for t, (_, found) in zip(terms, matched, strict=True)
                  if found and found[0].corrected}
-        if fixes:
+        if fixes and confident:
             return " ".join(fixes.get(w, w) for w in words(text, self.synonyms.spellings))
         if not confident and hits:
             return hits[0].title

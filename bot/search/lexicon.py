@@ -11,7 +11,7 @@ from rapidfuzz.distance import OSA
 
 from bot.search.normalise import stem
 
-__all__ = ["Match", "Lexicon", "max_edits"]
+__all__ = ["Match", "Lexicon", "max_edits", "typo_similarity"]
 
 # Similarity given to each kind of near match (an exact match is 1.0).
 SAME_STEM = 0.95
@@ -22,15 +22,20 @@ LONGEST_WORD = 40  # no word we index is longer; longer query "words" are noise
 
 
 def max_edits(word: str) -> int:
-    """Typos tolerated in a word of this length: none in short words (abbreviations clash too easily)."""
+    """Typos tolerated in a word of this length: none in short words (abbreviations clash too easily),
+    one up to 7 letters (more turns real words into other real words: "summer" -> "number")."""
     n = len(word)
     if n <= 3 or word.isdigit():
         return 0
-    if n <= 5:
+    if n <= 7:
         return 1
-    if n <= 9:
+    if n <= 11:
         return 2
     return 3
+
+
+def typo_similarity(word: str, distance: int) -> float:
+    return max(0.0, 1 - 1.5 * distance / (len(word) + 1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +55,10 @@ class Lexicon:
     def __init__(self, surfaces: Mapping[str, str]) -> None:
         self._term = dict(surfaces)  # surface word -> term ("dv"... are not here: they are phrases)
         self._by_stem: dict[str, list[str]] = {}
-        self._by_length: dict[int, list[str]] = {}
+        self._by_length: dict[tuple[str, int], list[str]] = {}
         for word in self._term:
             self._by_stem.setdefault(stem(word), []).append(word)
-            self._by_length.setdefault(len(word), []).append(word)
+            self._by_length.setdefault((word[0], len(word)), []).append(word)
         self._sorted = sorted(self._term)
 
     def __contains__(self, word: object) -> bool:
@@ -96,9 +101,10 @@ class Lexicon:
                 add(other, PREFIX_FLOOR + (1 - PREFIX_FLOOR) * len(word) / len(other), True)
         if limit:
             for length in range(len(word) - limit, len(word) + limit + 1):
-                bucket = self._by_length.get(length)
+                # Typos seldom hit the first letter; requiring it keeps "hell" from becoming "well".
+                bucket = self._by_length.get((word[0], length))
                 if bucket:
                     for other, distance, _ in process.extract(word, bucket, scorer=OSA.distance,
                                                               score_cutoff=limit, limit=MAX_MATCHES):
-                        add(other, 1 - distance / (len(word) + 1), True)
+                        add(other, typo_similarity(word, distance), True)
         return sorted(found.values(), key=lambda m: -m.similarity)[:MAX_MATCHES]

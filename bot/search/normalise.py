@@ -9,8 +9,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "STOP_WORDS", "SERVICE_WORDS", "fold", "words", "stem",
-           "Spellings"]
+__all__ = ["MAX_QUERY_CHARS", "MAX_QUERY_WORDS", "STOP_WORDS", "TEXTSPEAK", "SERVICE_WORDS", "PHONE_WORDS",
+           "TRAINING_WORDS", "fold", "words", "stem", "Spellings"]
 
 # Longer queries are cut before any work is done, so a pasted essay costs no more than a long question.
 MAX_QUERY_CHARS = 300
@@ -19,7 +19,7 @@ MAX_QUERY_WORDS = 24
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc`\u00b4]")
 _DOTTED = re.compile(r"(?<=[a-z0-9])\.(?=[a-z0-9])")  # "n.h.s" -> "nhs", "e.g" -> "eg"
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[a-z]+|[0-9]+")  # "15yo" -> "15", "yo"; "24hr" -> "24", "hr"
 
 # Function words and chat filler: they say nothing about which entry is wanted. Synonym phrases are
 # matched before these are dropped, so "no recourse" and "she told me" still count.
@@ -38,6 +38,8 @@ STOP_WORDS = frozenset(
     quite rather else instead already always often sometimes usually maybe perhaps sure help
     last night tonight today yesterday tomorrow morning evening afternoon weekend ago recently currently
     happened happening happen keeps kept
+    hes shes hed theyre youre theyve weve youve wont cant dont isnt im ive its thats theres whats wasnt
+    arent couldnt shouldnt wouldnt hasnt havent didnt doesnt hell shell youll theyll against
     """.split()
 )
 
@@ -45,6 +47,15 @@ STOP_WORDS = frozenset(
 SERVICE_WORDS = frozenset(
     "number numbers phone telephone tel call ring contact contacts website site web email details "
     "text whatsapp".split()
+)
+
+# ... of which these ask for a phone number.
+PHONE_WORDS = frozenset("number numbers phone telephone tel call ring text whatsapp".split())
+
+# Words that say the asker wants training material (scenarios) rather than guidance to act on.
+TRAINING_WORDS = frozenset(
+    "training train trainer trainers trainees scenario scenarios exercise exercises practice practise roleplay "
+    "quiz case study studies session sessions induction teach teaching workshop course".split()
 )
 
 _SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ures", "ure", "ies", "ied", "ers",
@@ -60,9 +71,21 @@ def fold(text: str) -> str:
     return _DOTTED.sub("", text)
 
 
+# Text-message spellings people use mid-shift, read as the words they stand for.
+TEXTSPEAK = {
+    "wot": "what", "wat": "what", "u": "you", "ur": "your", "r": "are", "thx": "thanks", "tho": "though",
+    "wk": "week", "wks": "weeks", "yr": "year", "yrs": "years", "hosp": "hospital", "txt": "text",
+    "msg": "message", "ppl": "people", "abt": "about", "bc": "because", "govt": "government",
+    "dept": "department", "info": "information", "docs": "documents", "tonite": "tonight", "nite": "night",
+    "tmrw": "tomorrow", "yday": "yesterday", "wanna": "want", "gonna": "going", "pls": "please",
+    "plz": "please", "org": "organisation", "orgs": "organisations", "prof": "professional",
+}
+
+
 def words(text: str, spellings: Mapping[str, str] | None = None) -> list[str]:
-    """The Latin words and numbers of `text`, folded and with American spellings made British."""
-    found = _WORD.findall(fold(text))
+    """The Latin words and numbers of `text`, folded, with text-message spellings written out and
+    American spellings made British."""
+    found = [TEXTSPEAK.get(w, w) for w in _WORD.findall(fold(text))]
     if spellings:
         found = [spellings.get(w, w) for w in found]
     return found

@@ -11,7 +11,12 @@ from dataclasses import dataclass
 
 from bot.search.normalise import STOP_WORDS, Spellings, words
 
-__all__ = ["Term", "SynonymMap", "concept_name"]
+__all__ = ["Term", "SynonymMap", "concept_name", "AGE_GROUPS"]
+
+# An age given in a query ("15yo") is read as the group the content is written for, when that group
+# is a synonym group; other ages say nothing we can search for.
+AGE_GROUPS = ((0, 12, "children"), (13, 17, "young people"), (60, 130, "older people"))
+_YEARS = ("year", "years", "yr", "yrs")
 
 
 def concept_name(canonical_words: list[str]) -> str:
@@ -93,15 +98,31 @@ class SynonymMap:
 
     def terms(self, text: str, *, keep_phrase_words: bool = False, limit: int | None = None) -> list[Term]:
         """The terms of `text` in order: concepts for synonym variants, other words less stop words.
-        `keep_phrase_words` also keeps the plain words of multi-word variants (used for content, so a
-        query quoting part of a long phrase still finds it)."""
-        seq = words(text, self.spellings)
+        `keep_phrase_words` also keeps what a multi-word variant is made of, its words and any shorter
+        variant inside it (used for content, so "National Domestic Abuse Helpline" also holds
+        "domestic abuse" and "helpline")."""
+        return self._read(words(text, self.spellings), keep_phrase_words, limit)
+
+    def inner_terms(self, phrase: str) -> list[Term]:
+        """The terms inside a multi-word variant, other than the variant itself."""
+        seq = words(phrase, self.spellings)
+        return [t for t in self._read(seq, False, None, whole=len(seq)) if t.surface != " ".join(seq)]
+
+    def _read(self, seq: list[str], keep_phrase_words: bool, limit: int | None, whole: int = 0) -> list[Term]:
+        """Longest variant first at each position; `whole` forbids a variant spanning all of `seq`."""
         out: list[Term] = []
         i = 0
         while i < len(seq) and (limit is None or len(out) < limit):
+            age = self._age(seq, i)
+            if age:
+                size, term = age
+                if term:
+                    out.append(term)
+                i += size
+                continue
             match = None
             for key, concept in self._variants.get(seq[i], ()):
-                if tuple(seq[i : i + len(key)]) == key:
+                if tuple(seq[i : i + len(key)]) == key and not (i == 0 and len(key) == whole):
                     match = (key, concept)
                     break
             if match is None:
@@ -110,7 +131,8 @@ class SynonymMap:
                 key, concept = match
                 out.append(Term(concept, " ".join(key), concept=True))
                 if keep_phrase_words and len(key) > 1:
-                    out += [Term(w, w) for w in key if w not in STOP_WORDS and len(w) > 1]
+                    inner = self._read(list(key), False, None, whole=len(key))
+                    out += [t for t in inner if t.term != concept]
                 i += len(key)
                 continue
             word = seq[i]
@@ -118,3 +140,22 @@ class SynonymMap:
                 out.append(Term(word, word))
             i += 1
         return out
+
+    def _age(self, seq: list[str], i: int) -> tuple[int, Term | None] | None:
+        """'15yo', '15 year old', '8 y/o', 'in her 80s': (words used, the age group's concept or None)."""
+        if not seq[i].isdigit() or len(seq[i]) > 3:
+            return None
+        rest = seq[i + 1 : i + 3]
+        if rest[:1] == ["yo"]:
+            size = 2
+        elif rest == ["y", "o"] or (len(rest) == 2 and rest[0] in _YEARS and rest[1] == "old"):
+            size = 3
+        elif rest[:1] == ["s"] and i > 0 and seq[i - 1] in ("her", "his", "their", "in") and seq[i].endswith("0"):
+            size = 2
+        else:
+            return None
+        age = int(seq[i])
+        group = next((name for low, high, name in AGE_GROUPS if low <= age <= high), None)
+        concept = concept_name(group.split()) if group else None
+        surface = " ".join(seq[i : i + size])
+        return size, (Term(concept, surface, concept=True) if concept in self.concepts else None)

@@ -33,3 +33,10 @@ def test_short_words_need_an_exact_match():
     assert max_edits("hit") == 0
     assert terms("hat") == []
     assert terms("x" * 500) == []
+
+
+def test_typo_must_keep_the_first_letter():
+    lexicon = Lexicon.from_words(["well", "number", "hitting"], {})
+    assert lexicon.lookup("hell") == []
+    assert lexicon.lookup("summer") == []
+    assert [m.term for m in lexicon.lookup("hittign")] == ["hitting"]

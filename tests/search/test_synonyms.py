@@ -64,3 +64,19 @@ def test_shipped_synonyms(shipped_content):
     for variant, concept in [("dv", "domestic abuse"), ("a&e", "a&e"), ("ed", "a&e"), ("pt", "patient")]:
         (term,) = synonyms.terms(variant)
         assert term.concept and term.term == "_".join(concept.replace("&", " and ").split()), variant
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("15yo girl", ["young_people", "girl"]), ("her 8 y/o son", ["children", "son"]),
+     ("woman in her 80s", ["women", "older_people"]), ("he is 40", ["40"]), ("a 40 year old man", ["man"]),
+     ("12 months", ["12", "months"])],
+)
+def test_ages_read_as_the_age_group(text, expected):
+    synonyms = SynonymMap([("children", ["child"]), ("young people", ["teen"]), ("older people", ["elderly"]),
+                           ("women", ["woman"])])
+    assert terms(synonyms, text) == expected
+
+
+def test_textspeak_is_written_out(synonyms):
+    assert terms(synonyms, "wot do u do in ED tho") == ["a_and_e"]
