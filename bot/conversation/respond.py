@@ -22,12 +22,14 @@ from bot.storage.base import StoredConversation
 __all__ = ["Reply", "respond", "PRIVACY_NOTICE", "FORGET_WORDS", "Searcher"]
 
 FORGET_WORDS = {"forget", "/forget", "forget me", "delete", "erase"}
+# A first message that only says hello gets the menu, not a search for "hello".
+GREETINGS = {"hi", "hello", "hey", "hiya", "hi there", "hello there", "good morning", "good afternoon",
+             "good evening", "/start", "start"}
 SEARCH_MENU = "search:"
 
 PRIVACY_NOTICE = (
-    "Pathways gives referral-pathway guidance. We keep only where you are in a pathway and the answers "
-    "it needs, under a code that does not reveal who you are, never the words you type. It is deleted "
-    "after {expiry} minutes without a message. Reply FORGET at any time to erase it now."
+    "Pathways keeps only your place in a pathway and its answers, under a code that does not identify you, "
+    "never your messages. Deleted after {expiry} min idle; reply FORGET to erase it now."
 )
 EXPIRED_NOTE = "Your last conversation ended after a pause, so we are starting fresh."
 CORRUPT_NOTE = "Sorry, we could not pick up where you left off, so we are starting fresh."
@@ -47,6 +49,7 @@ class Reply:
     erase: bool = False
     danger: bool = False
     personal_data: list[str] = field(default_factory=list)
+    pages: list[str] = field(default_factory=list)  # rendered by a paging channel (SMS): the one to send now
 
 
 def respond(
@@ -83,7 +86,7 @@ def respond(
     if stored is None:
         reply.messages.append(Outbound(PRIVACY_NOTICE.format(expiry=int(expiry.total_seconds() // 60)),
                                        kind="notice"))
-        if not message and start is None:
+        if start is None and (not message or message.casefold().strip(" .!") in GREETINGS):
             reply.messages.append(menu_message(content.catalog, state))
             return state.to_dict(), reply
 
@@ -160,7 +163,7 @@ def _open_search_result(content: Content, state: ConversationState, message: str
                         reply: Reply) -> ConversationState | None:
     targets = state.menu.removeprefix(SEARCH_MENU).split(",")
     choices = [Choice(str(i + 1), t) for i, t in enumerate(targets)]
-    picked = match_choice(message, choices) if message.strip().isdigit() else None
+    picked = match_choice(message, choices) if message.strip().isdecimal() else None
     if picked is None:
         return None
     kind, _, target = picked.label.partition(":")

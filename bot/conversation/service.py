@@ -5,13 +5,20 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+from collections.abc import Callable, Sequence
 
 from bot.content.library import Content
 from bot.conversation.keys import user_key
 from bot.conversation.respond import Reply, Searcher, respond
+from bot.engine.outbound import Outbound
 from bot.storage.base import DUPLICATE, ConversationStore
 
-__all__ = ["ConversationService"]
+__all__ = ["ConversationService", "Pager", "MORE_WORDS"]
+
+# A paging channel (SMS) renders a turn's messages into pages: the first is sent, the rest wait for MORE.
+Pager = Callable[[Sequence[Outbound]], list[str]]
+MORE_WORDS = {"more", "more.", "/more"}
+OUTBOX = "outbox"
 
 log = logging.getLogger("pathways.conversation")
 
@@ -31,10 +38,14 @@ class ConversationService:
         return user_key(self.secret, channel, sender_id)
 
     async def handle(self, channel: str, sender_id: str, text: object, *, message_id: str | None = None,
-                     start: str | None = None) -> Reply:
-        """Answer one message. A message id seen before gets an empty Reply and changes nothing."""
+                     start: str | None = None, pager: Pager | None = None) -> Reply:
+        """Answer one message. A message id seen before gets an empty Reply and changes nothing.
+
+        With a `pager`, `Reply.pages` holds the one page to send now; the rest of a long reply is kept
+        with the conversation (our own text, never the user's) until the user sends MORE.
+        """
         key = self.key(channel, sender_id)
-        decide = functools.partial(self._decide, text=text, start=start)
+        decide = functools.partial(self._decide, text=text, start=start, pager=pager)
         result = await self.store.turn(key, message_id, decide)
         if result is DUPLICATE:
             log.info("duplicate message ignored", extra={"channel": channel})
@@ -45,9 +56,21 @@ class ConversationService:
         await self._count(channel, reply)
         return reply
 
-    def _decide(self, stored, now, *, text, start):
-        return respond(self.content, stored, text, now, expiry=self.expiry, searcher=self.searcher,
-                       start=start)
+    def _decide(self, stored, now, *, text, start, pager):
+        if pager is not None and start is None and stored is not None and _asks_for_more(text):
+            state = stored.state if isinstance(stored.state, dict) else {}
+            outbox = state.get(OUTBOX)
+            if isinstance(outbox, list) and outbox and now - stored.updated_at <= self.expiry:
+                page, rest = str(outbox[0]), outbox[1:]
+                return {**state, OUTBOX: rest} if rest else _without_outbox(state), Reply(pages=[page])
+        new_state, reply = respond(self.content, stored, text, now, expiry=self.expiry,
+                                   searcher=self.searcher, start=start)
+        if pager is not None:
+            pages = pager(reply.messages)
+            reply.pages = pages[:1]
+            if new_state is not None and len(pages) > 1:
+                new_state[OUTBOX] = pages[1:]
+        return new_state, reply
 
     async def forget(self, channel: str, sender_id: str) -> None:
         await self.store.erase(self.key(channel, sender_id))
@@ -66,3 +89,11 @@ class ConversationService:
                 await self.store.count_event("flow_ended", f"{event.flow}:{event.outcome}")
             elif event.name == "search" and event.outcome:
                 await self.store.count_event("search", event.outcome)
+
+
+def _asks_for_more(text: object) -> bool:
+    return isinstance(text, str) and text.strip().casefold() in MORE_WORDS
+
+
+def _without_outbox(state: dict) -> dict:
+    return {k: v for k, v in state.items() if k != OUTBOX}

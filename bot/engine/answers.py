@@ -51,7 +51,7 @@ def match_choice(text: str, choices: tuple[Choice, ...] | list[Choice]) -> Choic
     reply = text.strip().strip(".!").casefold()
     if not reply:
         return None
-    if reply.isdigit():
+    if reply.isdecimal():  # not isdigit: superscripts are "digits" that int() refuses
         index = int(reply) - 1
         return choices[index] if 0 <= index < len(choices) else None
     for choice in choices:

@@ -100,7 +100,7 @@ def menu_message(flows: FlowCatalog, state: ConversationState) -> Outbound:
     choices = tuple(c for c, _ in _menu_choices(flows, state))
     title = "Which scenario?" if state.menu == SCENARIO_MENU_KEY else "What do you need?"
     return Outbound(
-        text=f"{title} Or type a question in your own words.",
+        text=f"{title} Pick one, or type a question.",
         kind="question",
         choices=choices,
         expects="choice",

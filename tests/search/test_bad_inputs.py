@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import time
-from pathlib import Path
 
 import pytest
 
-BLNS = Path("/work/shared/data/naughty-strings/blns.json")
-ROOT_BLNS = Path(__file__).resolve().parents[3] / "shared" / "data" / "naughty-strings" / "blns.json"
+from tests.naughty import naughty_strings
+
 BOUND_S = 0.05  # per query; typical queries take well under a millisecond
 
 
-def naughty_strings() -> list[str]:
-    for path in (BLNS, ROOT_BLNS):
-        if path.exists():
-            return json.loads(path.read_text(encoding="utf-8"))
-    pytest.skip(f"the naughty-strings corpus is not at {BLNS}")
 
 
 EDGE_CASES = [

@@ -1,0 +1,1 @@
+"""The network server (`pathways serve`): one aiohttp application hosting every channel."""
