@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import gsm0338  # noqa: F401 - registers the 'gsm03.38' codec
 
-__all__ = ["SmsSize", "measure", "to_gsm_friendly", "TYPOGRAPHIC"]
+__all__ = ["SmsSize", "measure", "to_gsm_friendly", "TYPOGRAPHIC", "option_lines", "reply_prompt", "short_label"]
 
 # Characters in the GSM 03.38 extension table cost two septets.
 _EXTENSION = set("^{}\\[~]|€\f")
@@ -53,3 +53,24 @@ def measure(text: str) -> SmsSize:
     units = len(text.encode("utf-16-le")) // 2
     segments = 1 if units <= 70 else math.ceil(units / 67)
     return SmsSize("UCS-2", units, segments)
+
+
+def reply_prompt(count: int) -> str:
+    """'Reply 1 or 2', 'Reply 1, 2 or 3'; a long list is given as a range."""
+    if count <= 1:
+        return "Reply 1"
+    if count > 5:
+        return f"Reply 1-{count}"
+    numbers = [str(n) for n in range(1, count + 1)]
+    return f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}"
+
+
+def short_label(label: str) -> str:
+    """A menu label's head: "MARAC referral - does this case meet the criteria?" -> "MARAC referral"."""
+    head, sep, _ = label.partition(" - ")
+    return head if sep and len(head) >= 8 else label
+
+
+def option_lines(labels: list[str]) -> list[str]:
+    """Options as SMS has them: numbered lines, then how to reply."""
+    return [f"{n} {short_label(label)}" for n, label in enumerate(labels, 1)] + [reply_prompt(len(labels))]

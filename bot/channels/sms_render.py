@@ -16,29 +16,13 @@ from dataclasses import dataclass
 from bot.channels.references import describe_reference
 from bot.content.library import Content
 from bot.engine.outbound import Outbound
-from bot.segments import measure, to_gsm_friendly
+from bot.segments import measure, option_lines, to_gsm_friendly
 
-__all__ = ["SmsRenderer", "MORE_SUFFIX", "WHATSAPP_LIMIT", "reply_prompt"]
+__all__ = ["SmsRenderer", "MORE_SUFFIX", "WHATSAPP_LIMIT"]
 
 MORE_SUFFIX = "\nReply MORE for the rest."
 WHATSAPP_LIMIT = 4096
 _SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+")
-
-
-def reply_prompt(count: int) -> str:
-    """'Reply 1 or 2', 'Reply 1, 2 or 3'; a long list is given as a range."""
-    if count <= 1:
-        return "Reply 1"
-    if count > 5:
-        return f"Reply 1-{count}"
-    numbers = [str(n) for n in range(1, count + 1)]
-    return f"Reply {', '.join(numbers[:-1])} or {numbers[-1]}"
-
-
-def _short(label: str) -> str:
-    """A menu label's head: "MARAC referral - does this case meet the criteria?" -> "MARAC referral"."""
-    head, sep, _ = label.partition(" - ")
-    return head if sep and len(head) >= 8 else label
 
 
 @dataclass
@@ -55,8 +39,7 @@ class SmsRenderer:
         for message in messages:
             lines = [message.text] if message.text else []
             if message.choices:
-                lines += [f"{n} {_short(choice.label)}" for n, choice in enumerate(message.choices, 1)]
-                lines.append(reply_prompt(len(message.choices)))
+                lines += option_lines([choice.label for choice in message.choices])
             for ref in message.references:
                 lines += describe_reference(self.content, ref, compact=True, region=self.region)
             if lines:

@@ -13,6 +13,7 @@ import typer
 from bot.cli import app
 from bot.content.library import default_content_root, load_content
 from bot.flows.graph import to_dot, to_mermaid
+from bot.flows.validate import sms_text
 from bot.segments import measure
 from bot.transcripts import find_transcripts, run_transcript_file
 
@@ -50,9 +51,8 @@ def _print_sizes(content) -> None:
     for flow in content.catalog:
         for node_id, node in flow.nodes.items():
             for field in ("say", "ask"):
-                text = getattr(node, field)
-                if text:
-                    size = measure(text)
+                if getattr(node, field):
+                    size = measure(sms_text(node, field))
                     typer.echo(f"  {flow.id}:{node_id}.{field}: {size.encoding}, {size.segments} segment(s)")
     for entry in content.guidance.values():
         size = measure(entry.summary)

@@ -13,7 +13,7 @@ from bot.errors import ContentProblem
 from bot.flows.expressions import ConditionSyntaxError, compile_condition
 from bot.flows.model import Flow, Node
 from bot.flows.templates import TemplateSyntaxError, template_fields
-from bot.segments import measure, to_gsm_friendly
+from bot.segments import measure, option_lines, to_gsm_friendly
 
 __all__ = ["check_flow", "check_references", "SAFETY_OUTCOME_PREFIXES", "HIGH_RISK_TAG"]
 
@@ -251,13 +251,20 @@ def _check_variables(r: _Report, flow: Flow, saves_of: Callable[[str], set[str]]
                           node=node_id, field=field, loc=(field,))
 
 
+def sms_text(node: Node, field: str) -> str:
+    """A node's text as an SMS carries it: a question with its numbered options and how to reply."""
+    text = getattr(node, field) or ""
+    if field == "ask" and node.options:
+        text = "\n".join([text, *option_lines([o.label for o in node.options])])
+    return to_gsm_friendly(text)
+
+
 def _check_text_size(r: _Report, flow: Flow, budget: int) -> None:
     for node_id, node in flow.nodes.items():
         for field in ("say", "ask"):
-            text = getattr(node, field)
-            if not text:
+            if not getattr(node, field):
                 continue
-            size = measure(to_gsm_friendly(text))
+            size = measure(sms_text(node, field))
             if size.segments > budget:
                 r.add(f"'{field}' is {size.segments} SMS segments ({size.encoding}, {size.units} units), over "
                       f"the budget of {budget}: shorten it or split the node", node=node_id, field=field,
