@@ -31,23 +31,39 @@ class SmsSize:
     segments: int
 
 
+_TRANSLATE = str.maketrans(TYPOGRAPHIC)
+
+
+def _gsm_alphabet() -> frozenset[str]:
+    """Every character the gsm0338 codec can encode (basic table and extension table), read once from it,
+    so the hot path checks a set instead of encoding character by character."""
+    found = set()
+    for code in range(0x2200):  # GSM 03.38 has nothing above U+20AC (a test checks the whole BMP)
+        ch = chr(code)
+        try:
+            ch.encode("gsm03.38")
+        except UnicodeEncodeError:
+            continue
+        found.add(ch)
+    return frozenset(found)
+
+
+_GSM = _gsm_alphabet()
+
+
 def to_gsm_friendly(text: str) -> str:
     """Replace typographic characters with their GSM-7 equivalents (curly quotes, dashes, ellipsis)."""
-    return "".join(TYPOGRAPHIC.get(ch, ch) for ch in text)
+    return text.translate(_TRANSLATE)
 
 
 def _is_gsm(text: str) -> bool:
-    try:
-        text.encode("gsm03.38")
-    except UnicodeEncodeError:
-        return False
-    return True
+    return _GSM.issuperset(text)
 
 
 def measure(text: str) -> SmsSize:
     """Encoding, length in units, and number of segments of `text` as sent."""
     if _is_gsm(text):
-        units = sum(2 if ch in _EXTENSION else 1 for ch in text)
+        units = len(text) + sum(text.count(ch) for ch in _EXTENSION)  # extension characters cost two
         segments = 1 if units <= 160 else math.ceil(units / 153)
         return SmsSize("GSM-7", units, segments if units else 1)
     units = len(text.encode("utf-16-le")) // 2

@@ -107,10 +107,10 @@ async def inbound(request: web.Request) -> web.Response:
     if word in OPT_IN_WORDS and await store.is_opted_out(key):
         await store.set_opt_out(key, False)
         return twiml() if config.help_mode == "twilio" else twiml(OPTED_IN)
-    if await store.is_opted_out(key):
-        return twiml()  # while opted out nothing is sent
     if word in HELP_WORDS:
-        return twiml() if config.help_mode == "twilio" else twiml(sms_help_text())
+        if config.help_mode == "twilio" or await store.is_opted_out(key):
+            return twiml()  # Twilio's Advanced Opt-Out answers HELP; while opted out nothing is sent
+        return twiml(sms_help_text())
 
     limits: Callable | None = runtime.extras.get("sms_limits")
     if limits is not None:
@@ -123,12 +123,13 @@ async def inbound(request: web.Request) -> web.Response:
     except ValueError:
         media = 0
     if media > 0 and not body.strip():
-        return twiml(MEDIA_ONLY)
+        return twiml() if await store.is_opted_out(key) else twiml(MEDIA_ONLY)
 
     renderer = SmsRenderer(runtime.content, budget=config.budget, region=config.region, whatsapp=whatsapp)
-    reply = await service.handle(channel, sender, body, message_id=message_id, pager=renderer.pages)
+    reply = await service.handle(channel, sender, body, message_id=message_id, pager=renderer.pages,
+                                 unless_opted_out=True)
     if not reply.pages:
-        return twiml()  # a retried webhook (duplicate MessageSid): answered already
+        return twiml()  # opted out (nothing is sent), or a retried webhook (duplicate MessageSid)
     page = reply.pages[0]
     on_sent: Callable | None = runtime.extras.get("sms_sent")
     if on_sent is not None and not whatsapp:

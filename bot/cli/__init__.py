@@ -20,7 +20,8 @@ def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
     from bot.cli import chat_command, content_commands  # noqa: F401
 
-    for optional in ("search_commands", "server_commands", "storage_commands", "training_commands"):
+    for optional in ("search_commands", "server_commands", "storage_commands", "training_commands",
+                     "config_commands", "server_bench"):
         try:
             __import__(f"bot.cli.{optional}")
         except ModuleNotFoundError as exc:

@@ -63,7 +63,9 @@ def serve(
     try:
         settings = load_settings()
         _configure_logging(settings)
-        application = asyncio.run(_prepare(settings, telegram_polling))
+        # run_app awaits the app's construction in its own loop: the database pool belongs to that loop.
+        web.run_app(_prepare(settings, telegram_polling, host, port), host=host, port=port, print=None,
+                    shutdown_timeout=SHUTDOWN_GRACE_SECONDS, access_log=None, handle_signals=True)
     except ContentError as exc:
         for problem in exc.problems:
             typer.echo(f"error: {problem}", err=True)
@@ -72,14 +74,17 @@ def serve(
     except (ConfigError, PathwaysError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"Pathways serving on http://{host}:{port}", err=True)
-    web.run_app(application, host=host, port=port, print=None, shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
-                access_log=None, handle_signals=True)
 
 
-async def _prepare(settings, telegram_polling: bool) -> web.Application:
+async def _prepare(settings, telegram_polling: bool, host: str, port: int) -> web.Application:
     application = await build_server_app(settings, telegram_polling=telegram_polling)
     application.on_startup.append(_install_reload_signal)
+
+    async def announce(_: web.Application) -> None:
+        log.info("serving", extra={"host": host, "port": port})
+        typer.echo(f"Pathways serving on http://{host}:{port}", err=True)
+
+    application.on_startup.append(announce)
     return application
 
 

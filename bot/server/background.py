@@ -16,6 +16,7 @@ from bot.server.runtime import RUNTIME
 __all__ = ["lifecycle"]
 
 log = logging.getLogger("pathways.server")
+COUNTER_FLUSH_SECONDS = 10.0
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -29,10 +30,23 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         dt.timedelta(days=settings.retention_days),
         dt.timedelta(minutes=settings.purge_interval_minutes),
     ), name="pathways-purge")
+    flusher = asyncio.create_task(_flush_counts_periodically(runtime), name="pathways-counters")
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError, Exception):
-            await task
+        for background in (task, flusher):
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await background
+        with contextlib.suppress(Exception):
+            await runtime.service.flush_counts()
         await runtime.store.close()
+
+
+async def _flush_counts_periodically(runtime, interval: float = COUNTER_FLUSH_SECONDS) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await runtime.service.flush_counts()
+        except Exception as exc:  # noqa: BLE001 - the database may be down; try again next time
+            log.warning("counter flush failed; will retry", extra={"error": exc.__class__.__name__})

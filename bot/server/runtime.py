@@ -45,6 +45,7 @@ class Runtime:
             content, store, secret,
             expiry=dt.timedelta(minutes=settings.conversation_expiry_minutes),
             searcher=build_searcher(content),
+            batch_counts=True,
         )
         return cls(settings=settings, store=store, service=service, secret=secret)
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
-from bot.storage.base import DUPLICATE, Decision, StoredConversation
+from bot.storage.base import DUPLICATE, OPTED_OUT, Decision, StoredConversation
+from bot.storage.cohorts_memory import MemoryCohorts
 
 __all__ = ["MemoryStore"]
 
@@ -16,7 +18,7 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class MemoryStore:
+class MemoryStore(MemoryCohorts):
     """Keeps conversations in a dict; one lock serialises turns."""
 
     def __init__(self) -> None:
@@ -25,10 +27,14 @@ class MemoryStore:
         self.opted_out: set[str] = set()
         self._counters: Counter[tuple[str, str]] = Counter()
         self._lock = asyncio.Lock()
+        self._init_cohorts()
 
-    async def turn(self, user_key: str, message_id: str | None, decide: Decision) -> Any:
+    async def turn(self, user_key: str, message_id: str | None, decide: Decision, *,
+                   unless_opted_out: bool = False) -> Any:
         async with self._lock:
             now = _now()
+            if unless_opted_out and user_key in self.opted_out:
+                return OPTED_OUT
             if message_id is not None:
                 if message_id in self.message_ids:
                     return DUPLICATE
@@ -48,9 +54,11 @@ class MemoryStore:
             self.conversations.pop(user_key, None)
             for mid in [m for m, (k, _) in self.message_ids.items() if k == user_key]:
                 del self.message_ids[mid]
+            self._unlink(user_key)
 
     async def purge(self, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
         cutoff = (now or _now()) - older_than
+        cohort_rows = await self.purge_cohorts(now or _now())
         async with self._lock:
             old = [k for k, c in self.conversations.items() if c.updated_at < cutoff]
             ids = [m for m, (_, t) in self.message_ids.items() if t < cutoff]
@@ -58,7 +66,7 @@ class MemoryStore:
                 del self.conversations[k]
             for m in ids:
                 del self.message_ids[m]
-            return len(old) + len(ids)
+            return len(old) + len(ids) + cohort_rows
 
     async def set_opt_out(self, user_key: str, opted_out: bool) -> None:
         (self.opted_out.add if opted_out else self.opted_out.discard)(user_key)
@@ -68,6 +76,10 @@ class MemoryStore:
 
     async def count_event(self, name: str, label: str = "") -> None:
         self._counters[(name, label)] += 1
+
+    async def count_events(self, counts: Mapping[tuple[str, str], int]) -> None:
+        for key, n in counts.items():
+            self._counters[key] += n
 
     async def counters(self) -> dict[tuple[str, str], int]:
         return dict(self._counters)

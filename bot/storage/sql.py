@@ -55,7 +55,7 @@ async def open_store(
             if not migrate:
                 raise StorageError(
                     f"The database schema is at {current or 'nothing (an empty database)'}; this version needs "
-                    f"{head_revision()}. Run `python -m bot.storage.migrate` (uses DATABASE_URL), or open the "
+                    f"{head_revision()}. Run `pathways db upgrade` (uses DATABASE_URL), or open the "
                     "store with auto_migrate=True."
                 )
             await asyncio.to_thread(upgrade, database_url)

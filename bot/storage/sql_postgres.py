@@ -1,5 +1,7 @@
 """The PostgreSQL conversation store: a raw asyncpg pool, one transaction and five round trips per turn.
 
+The load also says whether the key opted out (SMS STOP), so the SMS channel needs no separate query.
+
 A turn: BEGIN; record the message id and, only if it was new, take a transaction-scoped advisory lock on the
 user key (one statement); load the conversation (a second statement, so its snapshot is taken after the
 lock is held); save or delete; COMMIT. The advisory lock serialises turns for one key across every process,
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager, suppress
 from typing import Any
 
@@ -19,7 +21,8 @@ import asyncpg
 from asyncpg.transaction import Transaction
 
 from bot.errors import StorageError, StorageUnavailable
-from bot.storage.base import DUPLICATE, Decision, StoredConversation
+from bot.storage.base import DUPLICATE, OPTED_OUT, Decision, StoredConversation
+from bot.storage.cohorts_postgres import UNLINK_PARTICIPANT, PostgresCohorts
 
 __all__ = ["PostgresStore", "translate_postgres_error"]
 
@@ -32,7 +35,11 @@ _RECORD_AND_LOCK = """
     SELECT pg_advisory_xact_lock(hashtextextended(user_key, 0)) FROM recorded
 """
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))"
-_LOAD = "SELECT state, updated_at, version FROM conversation WHERE user_key = $1"
+# Always one row: the conversation's columns (NULL when there is none) and whether the key opted out.
+_LOAD = """
+    SELECT c.state, c.updated_at, c.version, EXISTS (SELECT 1 FROM opt_out o WHERE o.user_key = $1)
+    FROM (SELECT 1) AS one LEFT JOIN conversation c ON c.user_key = $1
+"""
 _SAVE = """
     INSERT INTO conversation (user_key, state, version, updated_at) VALUES ($1, $2, $3, $4)
     ON CONFLICT (user_key) DO UPDATE
@@ -45,8 +52,8 @@ _PURGE = """
     SELECT (SELECT count(*) FROM conversations) + (SELECT count(*) FROM messages)
 """
 _COUNT = """
-    INSERT INTO metric_counter (name, label, count) VALUES ($1, $2, 1)
-    ON CONFLICT (name, label) DO UPDATE SET count = metric_counter.count + 1
+    INSERT INTO metric_counter (name, label, count) VALUES ($1, $2, $3)
+    ON CONFLICT (name, label) DO UPDATE SET count = metric_counter.count + EXCLUDED.count
 """
 
 # SQLSTATE classes a retry may cure: connection exception, insufficient resources, operator intervention
@@ -92,8 +99,16 @@ async def _rollback_quietly(transaction: Transaction) -> None:
         await transaction.rollback()
 
 
-class PostgresStore:
+async def _no_reset(conn: asyncpg.Connection) -> None:
+    """Release without asyncpg's reset query; only a transaction left open (a cancelled turn) is rolled back."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
+class PostgresStore(PostgresCohorts):
     """A `ConversationStore` on PostgreSQL through an asyncpg pool."""
+
+    _translate = staticmethod(_translated)
 
     def __init__(self, pool: asyncpg.Pool, *, timeout: float = 5.0) -> None:
         self._pool = pool
@@ -114,6 +129,9 @@ class PostgresStore:
                 command_timeout=timeout,
                 # Name the connections for pg_stat_activity, unless the URL names them already.
                 server_settings={} if "application_name=" in dsn else {"application_name": "pathways"},
+                # The store holds no session state between uses (only transaction-scoped advisory locks, no
+                # LISTEN, no SET), so the reset query asyncpg runs on every release is a wasted round trip.
+                reset=_no_reset,
             )
         return cls(pool, timeout=timeout)
 
@@ -136,7 +154,8 @@ class PostgresStore:
                 return None
             return await conn.fetchval("SELECT version_num FROM alembic_version")
 
-    async def turn(self, user_key: str, message_id: str | None, decide: Decision) -> Any:
+    async def turn(self, user_key: str, message_id: str | None, decide: Decision, *,
+                   unless_opted_out: bool = False) -> Any:
         async with self._connection() as conn:
             tx = conn.transaction()
             async with _translated(tx):
@@ -147,9 +166,12 @@ class PostgresStore:
                     await tx.rollback()
                     return DUPLICATE
                 row = await conn.fetchrow(_LOAD, user_key)
+                if unless_opted_out and row[3]:
+                    await tx.rollback()  # nothing kept, not even the message id
+                    return OPTED_OUT
             now = _utcnow()  # read once the lock is held, so it is never before the previous turn's
             try:  # the caller's code: its errors pass through untranslated, and nothing is kept
-                stored = None if row is None else StoredConversation(json.loads(row[0]), row[1], row[2])
+                stored = None if row[0] is None else StoredConversation(json.loads(row[0]), row[1], row[2])
                 new_state, result = decide(stored, now)
                 state_json = None if new_state is None else _dumps(new_state)
             except BaseException:
@@ -172,14 +194,16 @@ class PostgresStore:
                 await conn.execute(_LOCK, user_key)  # wait for an in-flight turn rather than race it
                 await conn.execute(_DELETE, user_key)
                 await conn.execute("DELETE FROM inbound_message WHERE user_key = $1", user_key)
+                await conn.execute(UNLINK_PARTICIPANT, user_key)
                 await tx.commit()
 
     async def purge(self, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
         cutoff = (now or _utcnow()) - older_than
         if cutoff.tzinfo is None:
             cutoff = cutoff.replace(tzinfo=dt.UTC)
+        cohort_rows = await self.purge_cohorts(now or _utcnow())
         async with _translated():  # one statement, so one transaction; may be slow, so no short timeout
-            return await self._pool.fetchval(_PURGE, cutoff, timeout=max(self._timeout, 300.0))
+            return cohort_rows + await self._pool.fetchval(_PURGE, cutoff, timeout=max(self._timeout, 300.0))
 
     async def set_opt_out(self, user_key: str, opted_out: bool) -> None:
         async with _translated():
@@ -198,7 +222,19 @@ class PostgresStore:
 
     async def count_event(self, name: str, label: str = "") -> None:
         async with _translated():
-            await self._pool.execute(_COUNT, name, label)
+            await self._pool.execute(_COUNT, name, label, 1)
+
+    async def count_events(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """Add several counts in one transaction (sorted, so two instances flushing never deadlock)."""
+        if not counts:
+            return
+        rows = sorted((name, label, n) for (name, label), n in counts.items())
+        async with self._connection() as conn:
+            tx = conn.transaction()
+            async with _translated(tx):
+                await tx.start()
+                await conn.executemany(_COUNT, rows)
+                await tx.commit()
 
     async def counters(self) -> dict[tuple[str, str], int]:
         async with _translated():

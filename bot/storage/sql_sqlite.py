@@ -13,12 +13,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import Any
 
 from bot.errors import StorageError, StorageUnavailable
-from bot.storage.base import DUPLICATE, Decision, StoredConversation
+from bot.storage.base import DUPLICATE, OPTED_OUT, Decision, StoredConversation
+from bot.storage.cohorts_sqlite import UNLINK_PARTICIPANT, SqliteCohorts
 
 __all__ = ["SqliteStore", "translate_sqlite_error"]
 
@@ -30,7 +31,11 @@ _RECORD_MESSAGE = (
     "INSERT INTO inbound_message (message_id, user_key, received_at) VALUES (?, ?, ?) "
     "ON CONFLICT (message_id) DO NOTHING"
 )
-_LOAD = "SELECT state, updated_at, version FROM conversation WHERE user_key = ?"
+# Always one row: the conversation's columns (NULL when there is none) and whether the key opted out.
+_LOAD = (
+    "SELECT c.state, c.updated_at, c.version, EXISTS (SELECT 1 FROM opt_out o WHERE o.user_key = ?1) "
+    "FROM (SELECT 1) AS one LEFT JOIN conversation c ON c.user_key = ?1"
+)
 _SAVE = (
     "INSERT INTO conversation (user_key, state, version, updated_at) VALUES (?, ?, ?, ?) "
     "ON CONFLICT (user_key) DO UPDATE SET "
@@ -38,8 +43,8 @@ _SAVE = (
 )
 _DELETE = "DELETE FROM conversation WHERE user_key = ?"
 _COUNT = (
-    "INSERT INTO metric_counter (name, label, count) VALUES (?, ?, 1) "
-    "ON CONFLICT (name, label) DO UPDATE SET count = metric_counter.count + 1"
+    "INSERT INTO metric_counter (name, label, count) VALUES (?, ?, ?) "
+    "ON CONFLICT (name, label) DO UPDATE SET count = metric_counter.count + excluded.count"
 )
 
 
@@ -68,8 +73,11 @@ def translate_sqlite_error(exc: BaseException) -> StorageError:
     return StorageError(f"SQLite error: {exc}")
 
 
-class SqliteStore:
+class SqliteStore(SqliteCohorts):
     """A `ConversationStore` on one SQLite file."""
+
+    _time_text = staticmethod(_to_text)
+    _time_of = staticmethod(_from_text)
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._conn = connection
@@ -114,17 +122,22 @@ class SqliteStore:
             row = db.execute("SELECT version_num FROM alembic_version").fetchone() if exists else None
         return row[0] if row else None
 
-    async def turn(self, user_key: str, message_id: str | None, decide: Decision) -> Any:
+    async def turn(self, user_key: str, message_id: str | None, decide: Decision, *,
+                   unless_opted_out: bool = False) -> Any:
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             now = _utcnow()  # read once the lock is held, so it is never before the previous turn's
+            row = db.execute(_LOAD, (user_key,)).fetchone()
+            if unless_opted_out and row[3]:
+                db.execute("ROLLBACK")
+                return OPTED_OUT
             if message_id is not None:
                 if db.execute(_RECORD_MESSAGE, (message_id, user_key, _to_text(now))).rowcount == 0:
                     db.execute("ROLLBACK")
                     return DUPLICATE
-            row = db.execute(_LOAD, (user_key,)).fetchone()
         try:  # the caller's code: its errors pass through untranslated, and nothing is kept
-            stored = None if row is None else StoredConversation(json.loads(row[0]), _from_text(row[1]), row[2])
+            stored = (None if row[0] is None
+                      else StoredConversation(json.loads(row[0]), _from_text(row[1]), row[2]))
             new_state, result = decide(stored, now)
             state_json = None if new_state is None else _dumps(new_state)
         except BaseException:
@@ -144,16 +157,18 @@ class SqliteStore:
             db.execute("BEGIN IMMEDIATE")
             db.execute(_DELETE, (user_key,))
             db.execute("DELETE FROM inbound_message WHERE user_key = ?", (user_key,))
+            db.execute(UNLINK_PARTICIPANT, (user_key,))
             db.execute("COMMIT")
 
     async def purge(self, older_than: dt.timedelta, now: dt.datetime | None = None) -> int:
+        cohort_rows = await self.purge_cohorts(now or _utcnow())
         cutoff = _to_text((now or _utcnow()) - older_than)
         with self._db() as db:
             db.execute("BEGIN IMMEDIATE")
             deleted = db.execute("DELETE FROM conversation WHERE updated_at < ?", (cutoff,)).rowcount
             deleted += db.execute("DELETE FROM inbound_message WHERE received_at < ?", (cutoff,)).rowcount
             db.execute("COMMIT")
-        return deleted
+        return deleted + cohort_rows
 
     async def set_opt_out(self, user_key: str, opted_out: bool) -> None:
         with self._db() as db:
@@ -171,7 +186,13 @@ class SqliteStore:
 
     async def count_event(self, name: str, label: str = "") -> None:
         with self._db() as db:
-            db.execute(_COUNT, (name, label))
+            db.execute(_COUNT, (name, label, 1))
+
+    async def count_events(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """Add several counts in one transaction."""
+        if counts:
+            with self._db() as db:
+                db.executemany(_COUNT, [(name, label, n) for (name, label), n in counts.items()])
 
     async def counters(self) -> dict[tuple[str, str], int]:
         with self._db() as db:

@@ -24,6 +24,8 @@ from bot.storage.sql_url import parse_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLES = {"alembic_version", "conversation", "inbound_message", "metric_counter", "opt_out"}
+TABLES |= {"rate_limit"}  # bot.abuse: migration 0003
+TABLES |= {"cohort", "cohort_participant", "cohort_answer", "cohort_finish"}  # bot.training: migration 0002
 
 
 async def tables_and_revision(database_url: str) -> tuple[set[str], str | None]:
@@ -125,7 +127,7 @@ async def test_sqlite_store_refuses_a_missing_schema_when_told_not_to_migrate(sq
 
 
 async def test_postgres_store_does_not_migrate_unless_asked(pg_url):
-    with pytest.raises(StorageError, match=r"python -m bot\.storage\.migrate"):
+    with pytest.raises(StorageError, match=r"pathways db upgrade"):
         await open_store(pg_url)
     assert await tables_and_revision(pg_url) == (set(), None)
     store = await open_store(pg_url, auto_migrate=True)
