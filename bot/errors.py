@@ -11,6 +11,7 @@ __all__ = [
     "StorageError",
     "StorageUnavailable",
     "ChannelError",
+    "CohortError",
 ]
 
 
@@ -88,3 +89,7 @@ class StorageUnavailable(StorageError):
 
 class ChannelError(PathwaysError):
     """A channel (SMS, Telegram) failed to deliver or parse a message."""
+
+
+class CohortError(PathwaysError):
+    """A training cohort cannot be created or reported on (unknown or expired code, bad scenario or expiry)."""

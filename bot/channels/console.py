@@ -31,13 +31,15 @@ def render_console(content: Content, messages: Iterable[Outbound], region: str |
 
 
 async def run_console(service, *, flow: str | None = None, stdin=None, stdout=None,
-                      sender: str = "console-user") -> None:
-    """Talk to the service. Interactive on a TTY; otherwise one user message per input line."""
+                      sender: str = "console-user", opening: str = "") -> None:
+    """Talk to the service. Interactive on a TTY; otherwise one user message per input line.
+
+    `opening`: the first message to send for the user (e.g. "JOIN K7PX3M"); `flow` starts a flow instead."""
     stdin = stdin or sys.stdin
     stdout = stdout or sys.stdout
     interactive = stdin.isatty()
     region = None
-    reply = await service.handle("console", sender, "", start=flow)
+    reply = await service.handle("console", sender, "" if flow else opening, start=flow)
     stdout.write(render_console(service.content, reply.messages, region) + "\n")
     while True:
         if interactive:

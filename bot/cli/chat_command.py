@@ -47,9 +47,7 @@ async def _chat(settings, content, flow, join, memory) -> None:
                                   expiry=dt.timedelta(minutes=settings.conversation_expiry_minutes),
                                   searcher=_searcher(content))
     try:
-        if join:
-            await service.handle("console", "console-user", f"JOIN {join}")
-        await run_console(service, flow=flow)
+        await run_console(service, flow=flow, opening=f"JOIN {join}" if join else "")
     finally:
         await store.close()
 

@@ -16,6 +16,8 @@ GLOBAL_COMMANDS = {
     "/restart": "restart",
     "help": "help",
     "/help": "help",
+    "/scenario": "scenarios",
+    "/scenarios": "scenarios",
 }
 
 # Handled before the engine, by the conversation core or a channel (SMS carrier keywords).

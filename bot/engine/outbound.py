@@ -41,7 +41,7 @@ class Outbound:
 class Event:
     """Something that happened in a turn, for metrics and training cohorts (never holds free text)."""
 
-    name: Literal["flow_started", "flow_ended", "answered", "search", "flow_restarted"]
+    name: Literal["flow_started", "flow_ended", "answered", "search", "flow_restarted", "flow_left"]
     flow: str | None = None
     node: str | None = None
     outcome: str | None = None

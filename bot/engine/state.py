@@ -27,6 +27,7 @@ class Frame:
     node: str
     item: int = 0
     tally: int = 0
+    scored: dict[str, int] | None = None  # a training scenario's running score (bot.engine.scenarios)
 
 
 @dataclass

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from bot.engine.answers import clean_input, match_choice, read_number, read_yes_no
 from bot.engine.commands import command_of
 from bot.engine.outbound import Choice, Event, Outbound, Reference
+from bot.engine.scenarios import MENU_START, SCENARIO_MENU_KEY, add_to_score, is_scored, scenario_ids, summary_text
 from bot.engine.state import ConversationState, Frame
 from bot.flows.catalog import FlowCatalog
 from bot.flows.model import Flow, Node
@@ -22,7 +23,6 @@ HELP_TEXT = (
     "Reply with the number or words of an option. MENU shows the main menu, BACK goes back one step, "
     "RESTART starts this pathway again, FORGET erases what we hold. In immediate danger call 999."
 )
-SCENARIO_MENU_KEY = "scenarios"
 YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
 
 
@@ -44,6 +44,7 @@ def step(flows: FlowCatalog, state: ConversationState, user_input: object) -> Tu
     turn = Turn(state=state.copy())
     command = command_of(text)
     if command == "menu":
+        _leave(turn)
         turn.state.push_history()
         turn.state.frames = []
         turn.state.menu = "main"
@@ -57,6 +58,8 @@ def step(flows: FlowCatalog, state: ConversationState, user_input: object) -> Tu
         return _back(flows, turn)
     if command == "restart":
         return _restart(flows, turn)
+    if command == "scenarios":
+        return _open_menu(flows, turn, SCENARIO_MENU_KEY)
 
     if turn.state.at_menu:
         return _at_menu(flows, turn, text)
@@ -70,15 +73,40 @@ def step(flows: FlowCatalog, state: ConversationState, user_input: object) -> Tu
 
 
 def start_flow(flows: FlowCatalog, state: ConversationState, flow_id: str) -> Turn:
-    """Begin a flow from its start node (from the menu, a search result or a command)."""
+    """Begin a flow from its start node (from the menu, a search result or a command), leaving any flow in
+    progress. `menu:scenarios` (or `menu:scenarios:id1,id2`, `menu:main`) opens that menu instead."""
     turn = Turn(state=state.copy())
+    if flow_id.startswith(MENU_START):
+        return _open_menu(flows, turn, flow_id.removeprefix(MENU_START))
     flow = flows.get(flow_id)
     if flow is None:
         turn.say("That pathway is not available.", kind="notice")
         turn.messages.append(menu_message(flows, turn.state))
         return turn
+    _leave(turn)
     turn.state.push_history()
+    turn.state.frames = []  # a new top-level flow: finishing it must not return into the one left
     _begin(flows, turn, flow)
+    return turn
+
+
+def _leave(turn: Turn) -> None:
+    """A flow given up before its end (MENU, RESTART, another flow or menu opened): an event says so."""
+    if turn.state.frames:
+        turn.events.append(Event("flow_left", flow=turn.state.frames[0].flow, node=turn.state.frames[-1].node))
+
+
+def _open_menu(flows: FlowCatalog, turn: Turn, menu: str) -> Turn:
+    ids = scenario_ids(menu)
+    if ids is not None and not any(f.kind == "scenario" for f in flows):
+        turn.say("There are no training scenarios here.", kind="notice")
+        ids = None
+    _leave(turn)
+    turn.state.push_history()
+    turn.state.frames = []
+    listed = [i for i in ids or () if (f := flows.get(i)) is not None and f.kind == "scenario"]
+    turn.state.menu = "main" if ids is None else SCENARIO_MENU_KEY + (":" + ",".join(listed) if listed else "")
+    turn.messages.append(menu_message(flows, turn.state))
     return turn
 
 
@@ -86,8 +114,9 @@ def start_flow(flows: FlowCatalog, state: ConversationState, flow_id: str) -> Tu
 
 
 def _menu_choices(flows: FlowCatalog, state: ConversationState) -> list[tuple[Choice, str]]:
-    if state.menu == SCENARIO_MENU_KEY:
-        scenarios = flows.menu_flows(None, kind="scenario")
+    only = scenario_ids(state.menu)
+    if only is not None:
+        scenarios = [f for i in only if (f := flows.get(i)) is not None] or flows.menu_flows(None, kind="scenario")
         return [(Choice(str(i + 1), f.title), f.id) for i, f in enumerate(scenarios)]
     entries = [(Choice(str(i + 1), f.title), f.id) for i, f in enumerate(flows.menu_flows(state.role))]
     if state.role in (None, "trainer") and flows.menu_flows(None, kind="scenario"):
@@ -98,7 +127,7 @@ def _menu_choices(flows: FlowCatalog, state: ConversationState) -> list[tuple[Ch
 def menu_message(flows: FlowCatalog, state: ConversationState) -> Outbound:
     """The main menu (or the scenario list), as a question."""
     choices = tuple(c for c, _ in _menu_choices(flows, state))
-    title = "Which scenario?" if state.menu == SCENARIO_MENU_KEY else "What do you need?"
+    title = "Which scenario?" if scenario_ids(state.menu) is not None else "What do you need?"
     return Outbound(
         text=f"{title} Pick one, or type a question.",
         kind="question",
@@ -146,6 +175,7 @@ def _restart(flows: FlowCatalog, turn: Turn) -> Turn:
         turn.messages.append(menu_message(flows, turn.state))
         return turn
     flow = flows.get(turn.state.frames[0].flow)
+    _leave(turn)
     turn.state.push_history()
     turn.state.frames = []
     if flow is None:
@@ -252,7 +282,12 @@ def _enter(flows: FlowCatalog, turn: Turn, flow: Flow, node_id: str) -> None:
             flow, node_id = sub, sub.start
             continue
         if kind == "end":
-            turn.events.append(Event("flow_ended", flow=flow.id, outcome=node.end))
+            scored = frame.scored if flow.kind == "scenario" else None
+            summary = summary_text(scored)
+            if summary:
+                turn.say(summary, kind="outcome")
+            turn.events.append(Event("flow_ended", flow=flow.id, outcome=node.end,
+                                     score=scored["points"] if scored else None))
             turn.state.frames.pop()
             if not turn.state.frames:
                 turn.messages.append(
@@ -297,6 +332,8 @@ def _receive(flows: FlowCatalog, turn: Turn, flow: Flow, node: Node, text: str) 
             return _reprompt(flows, turn, flow, node, frame, _choice_retry(node, choices))
         option = node.options[choices.index(choice)]
         turn.state.history.append(before)
+        if flow.kind == "scenario" and is_scored(node):
+            frame.scored = add_to_score(frame.scored, node, option)
         if node.save:
             turn.state.answers[node.save] = option.value if option.value is not None else choice.key
         turn.events.append(
