@@ -8,8 +8,9 @@
       - ended: refer_marac
 
 Expectations under `bot:` (all optional): contains, not_contains (text or list), options (the last
-question's labels, in order), saved (answers held now), emergency (true/false), notice (text).
-`ended:` checks the flow ended with that outcome in the last reply.
+question's labels, in order), saved (answers held now), emergency (true/false).
+`ended:` checks the flow ended with that outcome in the last reply; each result records the
+(flow id, outcome) pairs its `ended:` steps confirmed, so a test can check every outcome is walked.
 A file may hold one transcript or a list under `transcripts:` (each with a `name`).
 """
 
@@ -32,6 +33,7 @@ class TranscriptResult:
     path: str
     name: str
     failures: list[str] = field(default_factory=list)
+    reached: set[tuple[str, str]] = field(default_factory=set)  # (flow id, outcome) confirmed by `ended:`
 
     @property
     def ok(self) -> bool:
@@ -83,6 +85,8 @@ def _run_case(path: Path, name: str, case: Any, content: Content, searcher: Any)
                 if str(value) not in bot.outcomes():
                     result.failures.append(f"{where}: expected the flow to end with '{value}', "
                                            f"got {bot.outcomes() or 'no ending'}\n{_show(bot)}")
+                result.reached |= {(e.flow, e.outcome) for e in bot.last.events
+                                   if e.name == "flow_ended" and e.outcome == str(value) and e.flow}
             else:
                 result.failures.append(f"{where}: unknown step '{kind}' (use user, bot or ended)")
             if result.failures:

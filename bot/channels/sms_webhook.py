@@ -9,7 +9,6 @@ database that is down gets a 503 with nothing half-written (see bot/server/app.p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -21,9 +20,13 @@ from twilio.request_validator import (
 )
 from twilio.twiml.messaging_response import MessagingResponse
 
+from bot.abuse import SENDER_RATE, Action, RateLimiter
 from bot.channels.sms_render import SmsRenderer
-from bot.errors import ConfigError
+from bot.engine.answers import clean_input
+from bot.errors import ConfigError, StorageUnavailable
+from bot.safety import EMERGENCY_TEXT, detect_danger
 from bot.segments import measure
+from bot.server.app import METRICS
 from bot.server.runtime import RUNTIME
 
 __all__ = ["setup", "SmsConfig", "SMS_CONFIG", "OPT_OUT_WORDS", "OPT_IN_WORDS", "HELP_WORDS", "INBOUND_PATH",
@@ -40,6 +43,8 @@ HELP_WORDS = frozenset({"HELP", "INFO"})
 MEDIA_ONLY = ("Sorry, only text messages can be read here. Please type your question. "
               "In an emergency call 999.")
 OPTED_IN = "You will get replies from Pathways again. Send MENU to begin."
+UNAVAILABLE = ("Sorry, Pathways is temporarily unavailable. Please send your message again in a few minutes. "
+               "If anyone is in immediate danger, call 999.")
 SMS_FOOTER = "Text STOP to stop, FORGET to erase what we hold."
 
 
@@ -75,6 +80,23 @@ def _single_word(body: str) -> str:
 
 
 async def inbound(request: web.Request) -> web.Response:
+    try:
+        return await _inbound(request)
+    except StorageUnavailable:
+        # Nothing was written. 503 tells Twilio the webhook failed: it retries if the webhook URL asks it to
+        # (connection overrides) and calls the Fallback URL if one is set; the TwiML is for that fallback.
+        log.warning("sms webhook: storage unavailable")
+        return web.Response(status=503, text=str(_unavailable()), content_type="application/xml",
+                            headers={"Retry-After": "5"})
+
+
+def _unavailable() -> MessagingResponse:
+    response = MessagingResponse()
+    response.message(UNAVAILABLE)
+    return response
+
+
+async def _inbound(request: web.Request) -> web.Response:
     config = request.app[SMS_CONFIG]
     runtime = request.app[RUNTIME]
     try:
@@ -106,35 +128,59 @@ async def inbound(request: web.Request) -> web.Response:
         return twiml()  # Twilio sends its own confirmation
     if word in OPT_IN_WORDS and await store.is_opted_out(key):
         await store.set_opt_out(key, False)
-        return twiml() if config.help_mode == "twilio" else twiml(OPTED_IN)
+        return twiml() if config.help_mode == "twilio" else await _send(request, OPTED_IN, whatsapp)
+
+    limiter: RateLimiter | None = runtime.extras.get("limiter")
+    if limiter is not None:
+        decision = await limiter.check(key, message_id=message_id, sms=not whatsapp)
+        if not decision.allowed:
+            if await store.is_opted_out(key):
+                return twiml()
+            return await _over_limit(request, decision, body, whatsapp)
+
     if word in HELP_WORDS:
         if config.help_mode == "twilio" or await store.is_opted_out(key):
             return twiml()  # Twilio's Advanced Opt-Out answers HELP; while opted out nothing is sent
-        return twiml(sms_help_text())
-
-    limits: Callable | None = runtime.extras.get("sms_limits")
-    if limits is not None:
-        verdict = await limits(key, request)
-        if verdict is not None:
-            return verdict
+        return await _send(request, sms_help_text(), whatsapp)
 
     try:
         media = int(str(form.get("NumMedia", "0")) or 0)
     except ValueError:
         media = 0
     if media > 0 and not body.strip():
-        return twiml() if await store.is_opted_out(key) else twiml(MEDIA_ONLY)
+        return twiml() if await store.is_opted_out(key) else await _send(request, MEDIA_ONLY, whatsapp)
 
     renderer = SmsRenderer(runtime.content, budget=config.budget, region=config.region, whatsapp=whatsapp)
     reply = await service.handle(channel, sender, body, message_id=message_id, pager=renderer.pages,
                                  unless_opted_out=True)
+    if reply.erase and limiter is not None:
+        await limiter.forget(key)
     if not reply.pages:
         return twiml()  # opted out (nothing is sent), or a retried webhook (duplicate MessageSid)
-    page = reply.pages[0]
-    on_sent: Callable | None = runtime.extras.get("sms_sent")
-    if on_sent is not None and not whatsapp:
-        await on_sent(measure(page).segments)
-    return twiml(page)
+    return await _send(request, reply.pages[0], whatsapp)
+
+
+async def _send(request: web.Request, body: str, whatsapp: bool) -> web.Response:
+    """TwiML for one message, counted in the metrics and against the hourly segment cap (SMS only)."""
+    if not whatsapp:
+        segments = measure(body).segments
+        request.app[METRICS].segments.inc(segments)
+        limiter: RateLimiter | None = request.app[RUNTIME].extras.get("limiter")
+        if limiter is not None:
+            await limiter.spend_segments(segments)
+    return twiml(body)
+
+
+async def _over_limit(request: web.Request, decision, body: str, whatsapp: bool) -> web.Response:
+    """One polite notice, then silence; but a sender over their own rate who signals immediate danger
+    still gets the emergency text (new-sender and global caps stay silent: that is SMS pumping's cost)."""
+    if decision.action is Action.NOTICE_THEN_DROP and decision.notice:
+        text = decision.notice
+    elif decision.limit == SENDER_RATE and detect_danger(clean_input(body)):
+        text = EMERGENCY_TEXT
+    else:
+        return twiml()
+    return await _send(request, text, whatsapp)
 
 
 def setup(app: web.Application) -> None:

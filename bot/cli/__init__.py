@@ -21,7 +21,7 @@ def _register() -> None:
     from bot.cli import chat_command, content_commands  # noqa: F401
 
     for optional in ("search_commands", "server_commands", "storage_commands", "training_commands",
-                     "config_commands", "server_bench"):
+                     "config_commands", "server_bench", "telegram_bench"):
         try:
             __import__(f"bot.cli.{optional}")
         except ModuleNotFoundError as exc:

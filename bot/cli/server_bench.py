@@ -24,6 +24,8 @@ def bench_sms_command(
     instances: Annotated[list[int] | None, typer.Option(
         "--instances",
         help="Server processes sharing PostgreSQL, round-robin (repeat: --instances 1 --instances 2)")] = None,
+    redis_url: Annotated[str | None, typer.Option(
+        "--redis-url", help="Keep the abuse limits in this Redis (as REDIS_URL) rather than in PostgreSQL")] = None,
 ) -> None:
     """Turns per second, p50/p99 and the ratio to a signature-only floor, for SQLite and PostgreSQL."""
     from bot.server.bench_sms import bench_sms
@@ -32,7 +34,8 @@ def bench_sms_command(
     typer.echo(f"{messages} signed webhooks from {phones} phones, {concurrency} in flight"
                + ("" if url else " (no PostgreSQL URL: SQLite only)"))
     for figures in asyncio.run(bench_sms(postgres_url=url, messages=messages, phones=phones,
-                                         concurrency=concurrency, instances=tuple(instances or [1]))):
+                                         concurrency=concurrency, instances=tuple(instances or [1]),
+                                         redis_url=redis_url)):
         typer.echo(figures.floor.line())
         typer.echo(figures.full.line())
         typer.echo(f"{figures.database}: full/floor throughput ratio {figures.ratio:.2f}")

@@ -19,7 +19,7 @@ from bot.engine.step import menu_message
 from bot.safety import EMERGENCY_TEXT, PERSONAL_DATA_WARNING, detect_danger, detect_personal_data
 from bot.storage.base import StoredConversation
 
-__all__ = ["Reply", "respond", "PRIVACY_NOTICE", "FORGET_WORDS", "Searcher"]
+__all__ = ["Reply", "respond", "asks_to_forget", "PRIVACY_NOTICE", "FORGET_WORDS", "Searcher"]
 
 FORGET_WORDS = {"forget", "/forget", "forget me", "delete", "erase"}
 # A first message that only says hello gets the menu, not a search for "hello".
@@ -29,7 +29,8 @@ SEARCH_MENU = "search:"
 
 PRIVACY_NOTICE = (
     "Pathways keeps only your place in a pathway and its answers, under a code that does not identify you, "
-    "never your messages. Deleted after {expiry} min idle; reply FORGET to erase it now."
+    "never your messages. It lapses after {expiry} min idle and is deleted within {retention} days; "
+    "reply FORGET to erase it now."
 )
 EXPIRED_NOTE = "Your last conversation ended after a pause, so we are starting fresh."
 CORRUPT_NOTE = "Sorry, we could not pick up where you left off, so we are starting fresh."
@@ -52,6 +53,11 @@ class Reply:
     pages: list[str] = field(default_factory=list)  # rendered by a paging channel (SMS): the one to send now
 
 
+def asks_to_forget(text: object) -> bool:
+    """FORGET (and its synonyms) on its own: erase everything held for this user."""
+    return clean_input(text).casefold().strip(" .!") in FORGET_WORDS
+
+
 def respond(
     content: Content,
     stored: StoredConversation | None,
@@ -61,6 +67,7 @@ def respond(
     expiry: dt.timedelta = dt.timedelta(minutes=30),
     searcher: Searcher | None = None,
     start: str | None = None,
+    retention_days: int = 30,
 ) -> tuple[dict[str, Any] | None, Reply]:
     """Decide the replies to one message. Returns the state to store (None: delete) and the Reply.
 
@@ -77,15 +84,15 @@ def respond(
         reply.personal_data = found
         reply.messages.append(Outbound(PERSONAL_DATA_WARNING, kind="notice"))
 
-    if message.casefold().strip(" .!") in FORGET_WORDS:
+    if asks_to_forget(message):
         reply.erase = True
         reply.messages.append(Outbound(FORGOTTEN, kind="notice"))
         return None, reply
 
     state = _load(stored, now, expiry, reply)
     if stored is None:
-        reply.messages.append(Outbound(PRIVACY_NOTICE.format(expiry=int(expiry.total_seconds() // 60)),
-                                       kind="notice"))
+        reply.messages.append(Outbound(PRIVACY_NOTICE.format(expiry=int(expiry.total_seconds() // 60),
+                                                              retention=retention_days), kind="notice"))
         if start is None and (not message or message.casefold().strip(" .!") in GREETINGS):
             reply.messages.append(menu_message(content.catalog, state))
             return state.to_dict(), reply

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.errors import StorageUnavailable
+from bot.logs import bind_request_id, reset_request_id
 from bot.server.metrics import CONTENT_TYPE, ServerMetrics
 from bot.server.runtime import RUNTIME, Runtime
 
@@ -38,6 +39,7 @@ def request_id_of(request: web.Request) -> str:
 async def _observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Request id, latency and status metrics, and a content-free access log line."""
     request[REQUEST_ID_KEY] = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex[:16]
+    token = bind_request_id(request[REQUEST_ID_KEY])
     metrics = request.app[METRICS]
     route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
     started = time.perf_counter()
@@ -66,6 +68,7 @@ async def _observe(request: web.Request, handler: Handler) -> web.StreamResponse
         metrics.latency.labels(route).observe(elapsed)
         log.info("request", extra={"route": route, "method": request.method, "status": status,
                                    "ms": round(elapsed * 1000, 2), "request_id": request[REQUEST_ID_KEY]})
+        reset_request_id(token)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -95,7 +98,9 @@ def build_app(runtime: Runtime, *, channels: tuple[str, ...] | None = None) -> w
     """The server application. `channels`: which channel modules to mount (default: every configured one)."""
     app = web.Application(middlewares=[_observe], client_max_size=MAX_BODY_BYTES)
     app[RUNTIME] = runtime
-    app[METRICS] = ServerMetrics()
+    app[METRICS] = metrics = ServerMetrics()
+    if runtime.service is not None:
+        runtime.service.on_counts = metrics.count_events
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_route)

@@ -25,10 +25,17 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
 
     runtime = app[RUNTIME]
     settings = runtime.settings
+    limiter = runtime.extras.get("limiter")
+
+    async def purge_limits(_: int) -> None:
+        if limiter is not None:
+            await limiter.purge()
+
     task = asyncio.create_task(purge_periodically(
         runtime.store,
         dt.timedelta(days=settings.retention_days),
         dt.timedelta(minutes=settings.purge_interval_minutes),
+        on_purged=purge_limits,
     ), name="pathways-purge")
     flusher = asyncio.create_task(_flush_counts_periodically(runtime), name="pathways-counters")
     try:
@@ -40,6 +47,9 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
                 await background
         with contextlib.suppress(Exception):
             await runtime.service.flush_counts()
+        if limiter is not None:
+            with contextlib.suppress(Exception):
+                await limiter.close()
         await runtime.store.close()
 
 

@@ -70,12 +70,18 @@ def _free_port() -> int:
 
 
 async def _bench_one(label: str, database_url: str, *, messages: int, phones: int, concurrency: int,
-                     content_dir: Path | None, instances: int = 1) -> BenchFigures:
+                     content_dir: Path | None, instances: int = 1, redis_url: str | None = None) -> BenchFigures:
     token = secrets.token_hex(16)
     env = {**os.environ, "DATABASE_URL": database_url, "PATHWAYS_SECRET": secrets.token_hex(32),
-           "TWILIO_AUTH_TOKEN": token, "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "LOG_LEVEL": "WARNING"}
+           "TWILIO_AUTH_TOKEN": token, "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "LOG_LEVEL": "WARNING",
+           # The limits are checked on every turn (that cost is measured) but set too high to be reached:
+           # 3,000 messages from 500 new numbers would otherwise hit the default hourly caps.
+           "RATE_LIMIT_PER_MINUTE": "1000000", "SMS_SEGMENTS_PER_HOUR": "1000000000",
+           "NEW_SMS_SENDERS_PER_HOUR": "1000000000"}
     for name in ("TELEGRAM_BOT_TOKEN", "TRAINER_TOKEN", "REDIS_URL"):
         env.pop(name, None)
+    if redis_url:
+        env["REDIS_URL"] = redis_url  # the abuse limits in Redis rather than the database
     if content_dir:
         env["PATHWAYS_CONTENT_DIR"] = str(content_dir)
     ports = [_free_port() for _ in range(instances)]
@@ -104,7 +110,8 @@ async def _bench_one(label: str, database_url: str, *, messages: int, phones: in
 
 
 async def bench_sms(*, postgres_url: str | None, messages: int = 3000, phones: int = 500, concurrency: int = 64,
-                    content_dir: Path | None = None, instances: tuple[int, ...] = (1,)) -> list[BenchFigures]:
+                    content_dir: Path | None = None, instances: tuple[int, ...] = (1,),
+                    redis_url: str | None = None) -> list[BenchFigures]:
     """One row per database (and, on PostgreSQL, per number of server instances sharing it)."""
     results = []
     with tempfile.TemporaryDirectory() as folder:
@@ -115,9 +122,11 @@ async def bench_sms(*, postgres_url: str | None, messages: int = 3000, phones: i
         for count in instances:
             schema, url = await _fresh_schema(postgres_url)
             label = "PostgreSQL" if count == 1 else f"PostgreSQL x{count} instances"
+            label += " + Redis limits" if redis_url else ""
             try:
                 results.append(await _bench_one(label, url, messages=messages, phones=phones,
-                                                concurrency=concurrency, content_dir=content_dir, instances=count))
+                                                concurrency=concurrency, content_dir=content_dir, instances=count,
+                                                redis_url=redis_url))
             finally:
                 await _drop_schema(postgres_url, schema)
     return results

@@ -3,6 +3,8 @@ content-free aggregate counters the conversation service keeps. No user keys, no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 __all__ = ["ServerMetrics", "CONTENT_TYPE"]
@@ -26,6 +28,11 @@ class ServerMetrics:
                               registry=self.registry)
         self.segments = Counter("pathways_sms_segments_total", "Outbound SMS segments", registry=self.registry)
         self.content_flows = Gauge("pathways_content_flows", "Flows loaded", registry=self.registry)
+
+    def count_events(self, counts: Mapping[tuple[str, str], int]) -> None:
+        """The conversation service's aggregate counts, per process (the database holds the totals)."""
+        for (name, label), n in counts.items():
+            self.events.labels(name, label).inc(n)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

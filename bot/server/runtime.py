@@ -46,6 +46,7 @@ class Runtime:
             expiry=dt.timedelta(minutes=settings.conversation_expiry_minutes),
             searcher=build_searcher(content),
             batch_counts=True,
+            retention_days=settings.retention_days,
         )
         return cls(settings=settings, store=store, service=service, secret=secret)
 

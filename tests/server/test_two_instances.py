@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import time
+import uuid
 
 import aiohttp
 import asyncpg
@@ -18,14 +21,30 @@ from tests.sms.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, SECRET, messages_of,
 _sids = itertools.count(1)
 
 
-@pytest.fixture
-def two_instances(pg_url, tmp_path):
+def start_two(pg_url, tmp_path, **extra: str):
     upgrade(pg_url)
     env = {"DATABASE_URL": pg_url, "PATHWAYS_SECRET": SECRET, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
-           "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "LOG_LEVEL": "WARNING", "TELEGRAM_BOT_TOKEN": "",
-           "TRAINER_TOKEN": "", "REDIS_URL": ""}
-    env = {k: v for k, v in env.items() if v != ""}
-    instances = [start_instance(env, tmp_path, name=name) for name in ("a", "b")]
+           "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "LOG_LEVEL": "WARNING", **extra}
+    return [start_instance(env, tmp_path, name=name) for name in ("a", "b")]
+
+
+@pytest.fixture
+def two_instances(pg_url, tmp_path):
+    instances = start_two(pg_url, tmp_path)
+    yield instances
+    for instance in instances:
+        instance.stop()
+
+
+@pytest.fixture(params=["postgresql", "redis"])
+def two_limited_instances(request, pg_url, tmp_path):
+    extra = {"RATE_LIMIT_PER_MINUTE": "4"}
+    if request.param == "redis":
+        redis_url = os.environ.get("PATHWAYS_TEST_REDIS_URL")
+        if not redis_url:
+            pytest.skip("PATHWAYS_TEST_REDIS_URL is not set: no Redis to share the limits through")
+        extra["REDIS_URL"] = redis_url
+    instances = start_two(pg_url, tmp_path, **extra)
     yield instances
     for instance in instances:
         instance.stop()
@@ -110,3 +129,16 @@ async def test_opt_out_on_one_instance_silences_the_other(two_instances):
         assert await phone.send(b, "menu") == []
         assert await phone.send(b, "START")
         assert await phone.send(a, "menu")
+
+
+async def test_the_rate_limit_holds_across_instances(two_limited_instances):
+    a, b = (i.url for i in two_limited_instances)
+    if time.time() % 60 > 45:  # the limit's windows are whole clock minutes: do not straddle one
+        await asyncio.sleep(61 - time.time() % 60)
+    async with aiohttp.ClientSession() as session:
+        phone = Phone(session, number=f"+4477009{uuid.uuid4().int % 100000:05d}")
+        replies = [await phone.send(a if n % 2 == 0 else b, "hi" if n == 0 else "menu") for n in range(8)]
+    answered = [r for r in replies[:4] if r and "paused" not in r[0]]
+    assert len(answered) == 4
+    assert "paused" in replies[4][0]  # one polite notice, whichever instance it reached
+    assert replies[5:] == [[], [], []]  # then silence on both

@@ -73,3 +73,16 @@ def test_whatsapp_pages_are_4096_characters(shipped_content):
     pages = SmsRenderer(shipped_content, whatsapp=True).pages([Outbound(text)])
     assert len(pages) == 3 and all(len(p) <= 4096 for p in pages)
     assert "\u201c" in SmsRenderer(shipped_content, whatsapp=True).text([Outbound("\u201cquoted\u201d")])
+
+
+def test_the_fast_alphabet_check_agrees_with_the_gsm0338_codec():
+    from bot.segments import _is_gsm
+
+    for code in range(0x10000):
+        ch = chr(code)
+        try:
+            ch.encode("gsm03.38")
+            expected = True
+        except UnicodeEncodeError:
+            expected = False
+        assert _is_gsm(ch) == expected, hex(code)

@@ -95,3 +95,39 @@ async def test_the_naughty_strings_corpus_never_breaks_the_channel(phone: Phone)
         messages_of(await response.text())  # well-formed TwiML every time
     assert statuses == {200}
     assert "1 MARAC referral" in await phone.say("menu")
+
+
+async def test_a_database_that_is_down_gets_503_and_nothing_half_written(shipped_content, tmp_path):
+    import sqlite3
+
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from bot.server.app import build_app
+    from bot.server.runtime import Runtime
+    from bot.storage.sql import open_store
+    from tests.sms.conftest import SECRET, sms_settings
+
+    url = f"sqlite:///{tmp_path / 'down.db'}"
+    store = await open_store(url, timeout=0.2)
+    runtime = Runtime.create(sms_settings(url), shipped_content, store, SECRET)
+    try:
+        async with TestClient(TestServer(build_app(runtime, channels=("sms",)))) as client:
+            phone = Phone(client)
+            await phone.say("hi")
+            blocker = sqlite3.connect(tmp_path / "down.db", isolation_level=None)
+            blocker.execute("BEGIN EXCLUSIVE")  # another process holds the database
+            try:
+                body = params("1", From=phone.number)
+                response = await phone.post(body)
+                assert response.status == 503
+                assert response.headers["Retry-After"]
+                assert "temporarily unavailable" in messages_of(await response.text())[0]
+            finally:
+                blocker.execute("ROLLBACK")
+                blocker.close()
+            # Twilio's retry of the same message is processed now, exactly once.
+            retried = await phone.post(body)
+            assert "immediate danger" in messages_of(await retried.text())[0]
+            assert messages_of(await (await phone.post(body)).text()) == []
+    finally:
+        await store.close()
