@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot.errors import ConfigError
+from bot.masking import mask_setting
 
 __all__ = ["Settings", "get_settings", "load_settings"]
 
@@ -77,7 +78,8 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for error in exc.errors():
             name = str(error["loc"][0]).upper() if error["loc"] else "?"
-            lines.append(f"{name}: {error['msg']} (got {error.get('input')!r})")
+            shown = mask_setting(name, error.get("input"))  # never echo a password or token
+            lines.append(f"{name}: {error['msg']} (got {shown!r})")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None
 
 
