@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -53,6 +54,10 @@ async def build_server_app(settings, *, telegram_polling: bool = False,
     from bot.server.background import lifecycle
 
     application.cleanup_ctx.insert(0, lifecycle)  # first in, last out: the store closes after the channels
+    # The content and search index are a large, long-lived object graph: move it out of the garbage
+    # collector's reach, or every full collection walks it again in the middle of a webhook.
+    gc.collect()
+    gc.freeze()
     return application
 
 

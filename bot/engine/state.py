@@ -6,7 +6,7 @@ flow explicitly saves.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["Frame", "ConversationState", "CorruptState", "HISTORY_LIMIT"]
@@ -29,6 +29,11 @@ class Frame:
     tally: int = 0
     scored: dict[str, int] | None = None  # a training scenario's running score (bot.engine.scenarios)
 
+    def to_dict(self) -> dict[str, Any]:
+        # By hand rather than dataclasses.asdict (a recursive deep copy): this runs several times a turn.
+        return {"flow": self.flow, "version": self.version, "node": self.node, "item": self.item,
+                "tally": self.tally, "scored": dict(self.scored) if self.scored is not None else None}
+
 
 @dataclass
 class ConversationState:
@@ -49,7 +54,7 @@ class ConversationState:
         return role if isinstance(role, str) else None
 
     def snapshot(self) -> dict[str, Any]:
-        return {"frames": [asdict(f) for f in self.frames], "answers": dict(self.answers), "menu": self.menu}
+        return {"frames": [f.to_dict() for f in self.frames], "answers": dict(self.answers), "menu": self.menu}
 
     def push_history(self) -> None:
         self.history.append(self.snapshot())

@@ -17,6 +17,7 @@ __all__ = ["lifecycle"]
 
 log = logging.getLogger("pathways.server")
 COUNTER_FLUSH_SECONDS = 10.0
+SEGMENT_FLUSH_SECONDS = 1.0
 
 
 async def lifecycle(app: web.Application) -> AsyncIterator[None]:
@@ -38,15 +39,18 @@ async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         on_purged=purge_limits,
     ), name="pathways-purge")
     flusher = asyncio.create_task(_flush_counts_periodically(runtime), name="pathways-counters")
+    segments = asyncio.create_task(_flush_segments_periodically(runtime), name="pathways-segments")
     try:
         yield
     finally:
-        for background in (task, flusher):
+        for background in (task, flusher, segments):
             background.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await background
         with contextlib.suppress(Exception):
             await runtime.service.flush_counts()
+        with contextlib.suppress(Exception):
+            await flush_segments(runtime)
         if limiter is not None:
             with contextlib.suppress(Exception):
                 await limiter.close()
@@ -60,3 +64,19 @@ async def _flush_counts_periodically(runtime, interval: float = COUNTER_FLUSH_SE
             await runtime.service.flush_counts()
         except Exception as exc:  # noqa: BLE001 - the database may be down; try again next time
             log.warning("counter flush failed; will retry", extra={"error": exc.__class__.__name__})
+
+
+async def flush_segments(runtime) -> None:
+    """Add the SMS segments sent since the last flush to the shared hourly total."""
+    from bot.channels.sms_webhook import PENDING_SEGMENTS
+
+    pending = runtime.extras.pop(PENDING_SEGMENTS, 0)
+    limiter = runtime.extras.get("limiter")
+    if pending and limiter is not None:
+        await limiter.spend_segments(pending)  # logs and reports the moment the cap is reached
+
+
+async def _flush_segments_periodically(runtime, interval: float = SEGMENT_FLUSH_SECONDS) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        await flush_segments(runtime)  # spend_segments logs backend failures itself and never raises

@@ -4,7 +4,6 @@ at the same time, and every state transition, dedupe and opt-out holds across in
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import os
 import time
@@ -17,8 +16,6 @@ import pytest
 from bot.storage.migrate import upgrade
 from tests.server.instances import start_instance
 from tests.sms.conftest import AUTH_TOKEN, PUBLIC_BASE_URL, SECRET, messages_of, sign
-
-_sids = itertools.count(1)
 
 
 def start_two(pg_url, tmp_path, **extra: str):
@@ -56,7 +53,7 @@ class Phone:
         self.number = number
 
     async def send(self, base_url: str, body: str, sid: str | None = None) -> list[str]:
-        params = {"From": self.number, "Body": body, "MessageSid": sid or f"SM2inst{next(_sids):026d}"}
+        params = {"From": self.number, "Body": body, "MessageSid": sid or f"SM{uuid.uuid4().hex}"}
         headers = {"X-Twilio-Signature": sign("/sms/inbound", params)}
         async with self.session.post(base_url + "/sms/inbound", data=params, headers=headers) as response:
             assert response.status == 200, await response.text()

@@ -3,7 +3,7 @@ signed exactly as Twilio signs them (the twilio library's own RequestValidator.c
 
 from __future__ import annotations
 
-import itertools
+import uuid
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
@@ -19,11 +19,10 @@ from bot.storage.sql import open_store
 AUTH_TOKEN = "twilio-test-auth-token-0123456789"
 PUBLIC_BASE_URL = "https://pathways.example.org"
 SECRET = "test-secret-for-pseudonymous-keys"
-_sids = itertools.count(1)
 
 
 def new_sid() -> str:
-    return f"SM{next(_sids):032x}"
+    return f"SM{uuid.uuid4().hex}"  # unique across runs: shared limit stores remember message ids for hours
 
 
 def sign(path: str, params: dict[str, str], token: str = AUTH_TOKEN, algorithm: str | None = None) -> str:
