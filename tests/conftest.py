@@ -41,6 +41,46 @@ def postgres_url():
     return url
 
 
+def with_query(url: str, **params: str) -> str:
+    query = "&".join(f"{key}={value}" for key, value in params.items())
+    return f"{url}{'&' if '?' in url else '?'}{query}"
+
+
+def run_sql(url: str, *statements: str) -> None:
+    """Run statements on their own short-lived connection and event loop (usable from sync fixtures)."""
+    import asyncio
+
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(url)
+        try:
+            for statement in statements:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def pg_url(postgres_url: str):
+    """A URL whose connections use a new, empty schema; also names them, so a test can find its backends.
+
+    Synchronous (its own short event loop) so parametrised fixtures can pick it with getfixturevalue.
+    """
+    import uuid
+
+    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
+    run_sql(postgres_url, f'CREATE SCHEMA "{name}"')
+    yield with_query(postgres_url, search_path=name, application_name=name)
+    run_sql(
+        postgres_url,
+        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
+        f'DROP SCHEMA "{name}" CASCADE',
+    )
+
+
 @pytest.fixture(scope="session")
 def shipped_searcher(shipped_content):
     try:

@@ -10,8 +10,6 @@ import socket
 import sqlite3
 import subprocess
 import sys
-import uuid
-from collections.abc import Iterator
 
 import asyncpg
 import pytest
@@ -54,22 +52,9 @@ def conversation_keys(url: str) -> set[str]:
 
 
 @pytest.fixture
-def pg_schema_url(postgres_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema (through search_path), dropped afterwards; as in tests/storage/conftest.py."""
-    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
-
-    async def run(*statements: str) -> None:
-        conn = await asyncpg.connect(postgres_url)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run(f'CREATE SCHEMA "{name}"'))
-    yield f"{postgres_url}{'&' if '?' in postgres_url else '?'}search_path={name}&application_name={name}"
-    asyncio.run(run(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
-                    f'DROP SCHEMA "{name}" CASCADE'))
+def pg_schema_url(pg_url: str) -> str:
+    """A new, empty PostgreSQL schema (the shared `pg_url` fixture)."""
+    return pg_url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

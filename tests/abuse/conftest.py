@@ -7,13 +7,11 @@ sharing one store (separate Redis clients or PostgreSQL pools; one shared object
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
 
-import asyncpg
 import pytest
 import redis
 
@@ -83,30 +81,10 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
         client.close()
 
 
-def _run_sql(url: str, *statements: str) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
 @pytest.fixture
-def pg_schema_url(postgres_url: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema (dropped afterwards), as in tests/storage."""
-    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
-    _run_sql(postgres_url, f'CREATE SCHEMA "{name}"')
-    sep = "&" if "?" in postgres_url else "?"
-    yield f"{postgres_url}{sep}search_path={name}&application_name={name}"
-    _run_sql(
-        postgres_url,
-        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
-        f'DROP SCHEMA "{name}" CASCADE',
-    )
+def pg_schema_url(pg_url: str) -> str:
+    """A new, empty PostgreSQL schema (the shared `pg_url` fixture)."""
+    return pg_url
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import pytest
 from bot.settings import Settings
 from tests.conftest import ROOT
 from tests.deploy.conftest import DEPLOY, k8s_documents, load_yaml_documents
-from tests.storage.conftest import pg_url  # noqa: F401 - a fixture: a fresh schema per test
 
 SETTING_NAMES = {name.upper() for name in Settings.model_fields}
 

@@ -6,57 +6,22 @@ skipped without it. Each test gets its own schema (through search_path in the UR
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import socket
-import uuid
 from collections.abc import Iterator
 
-import asyncpg
 import pytest
 
 from bot.storage import MemoryStore
 from bot.storage.sql import open_store
+from tests.conftest import run_sql, with_query  # noqa: F401 - used by storage tests
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def with_query(url: str, **params: str) -> str:
-    query = "&".join(f"{key}={value}" for key, value in params.items())
-    return f"{url}{'&' if '?' in url else '?'}{query}"
 
 
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'pathways.db'}"
-
-
-def _run_sql(url: str, *statements: str) -> None:
-    async def run() -> None:
-        conn = await asyncpg.connect(url)
-        try:
-            for statement in statements:
-                await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
-@pytest.fixture
-def pg_url(postgres_url: str) -> Iterator[str]:
-    """A URL whose connections use a new, empty schema; also names them, so a test can find its backends.
-
-    Synchronous (its own short event loop) so parametrised fixtures can pick it with getfixturevalue.
-    """
-    name = f"pathways_test_{uuid.uuid4().hex[:12]}"
-    _run_sql(postgres_url, f'CREATE SCHEMA "{name}"')
-    yield with_query(postgres_url, search_path=name, application_name=name)
-    _run_sql(
-        postgres_url,
-        f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '{name}'",
-        f'DROP SCHEMA "{name}" CASCADE',
-    )
 
 
 @pytest.fixture
