@@ -14,7 +14,6 @@ import pytest
 
 from bot.storage import MemoryStore
 from bot.storage.sql import open_store
-from tests.conftest import run_sql, with_query  # noqa: F401 - used by storage tests
 
 BACKENDS = ["sqlite", "postgresql"]
 
