@@ -16,12 +16,11 @@ from bot.training.cohorts import create_cohort
 from tests.storage import conftest as storage_fixtures
 from tests.storage.conftest import Clock
 
-# The storage tests' fixtures: every store (memory, SQLite, PostgreSQL in a fresh schema), every SQL database.
+# The storage tests' fixtures: every store (memory, SQLite, PostgreSQL in a fresh schema, via tests/conftest.py pg_url).
 store = storage_fixtures.store
 store_url = storage_fixtures.store_url
 database_url = storage_fixtures.database_url
 sqlite_url = storage_fixtures.sqlite_url
-pg_url = storage_fixtures.pg_url
 
 AE = "scenario-ae-strangulation"
 SDAC = "scenario-sdac-probation"
