@@ -51,6 +51,9 @@ DECLARE
     v_count integer;
     v_seen_until timestamptz;
 BEGIN
+    -- Counters, not records: losing the last instant of them in a crash is harmless, so this statement's
+    -- commit does not wait for the WAL to reach the disk (the conversation's own commit still does).
+    PERFORM set_config('synchronous_commit', 'off', true);
     IF p_message IS NOT NULL THEN
         INSERT INTO rate_limit (bucket, window_start, count, expires_at)
         VALUES ('verdict:' || p_message, p_now, -1, p_now + make_interval(secs => p_replay_seconds))
