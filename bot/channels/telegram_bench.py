@@ -43,6 +43,7 @@ SECRET = secrets.token_hex(16)
 # One pass through the MARAC referral pathway: (kind, what). "press" picks the button whose label starts so.
 MARAC_SCRIPT: tuple[tuple[str, str], ...] = (
     ("command", "/start"),
+    ("press", "Frontline practitioner"),
     ("press", "MARAC referral"),
     ("press", "Safe to talk"),
     ("press", "Yes, I know"),

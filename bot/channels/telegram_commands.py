@@ -15,20 +15,21 @@ __all__ = ["COMMANDS", "CORE_WORDS", "SCENARIO_MENU_LABEL", "commands_help", "ab
            "NOT_TEXT", "UNKNOWN_COMMAND", "SEARCH_USAGE", "UNAVAILABLE", "MOVED_ON", "SORRY"]
 
 COMMANDS: tuple[tuple[str, str], ...] = (
-    ("start", "Privacy notice and the main menu"),
+    ("start", "Privacy notice, who you are, and your menu"),
     ("menu", "The main menu"),
     ("search", "Search the guidance: /search your words"),
     ("flows", "List the pathways"),
     ("back", "Go back one step"),
     ("help", "How to use Pathways"),
     ("forget", "Erase everything held for you"),
+    ("role", "Change who you are (which pathways the menu shows)"),
     ("about", "Version and content review date"),
     ("scenario", "Practise a training scenario"),
     ("join", "Join a training group: /join CODE"),
 )
 
 # Commands that are one word of the conversation core, sent as that word.
-CORE_WORDS = {"menu": "menu", "back": "back", "forget": "forget", "restart": "restart"}
+CORE_WORDS = {"menu": "menu", "back": "back", "forget": "forget", "restart": "restart", "role": "/role"}
 
 # The main menu's entry for the scenario list (bot/engine/step.py, `_menu_choices`).
 SCENARIO_MENU_LABEL = "Practise a scenario"

@@ -37,6 +37,7 @@ from bot.channels.telegram_render import TelegramMessage, escape, render_telegra
 from bot.conversation.keys import user_key
 from bot.engine.answers import clean_input
 from bot.engine.outbound import Outbound, Reference
+from bot.engine.step import ROLE_MENU_START
 from bot.errors import StorageError
 from bot.safety import EMERGENCY_TEXT, detect_danger
 from bot.server.runtime import Runtime
@@ -80,12 +81,13 @@ class TelegramHandlers:
     # --- commands --------------------------------------------------------------------------------
 
     async def start(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """Privacy notice and the main menu; `/start <flow-id>` (a t.me deep link) opens that pathway."""
+        """Privacy notice, then who are you (practitioner, faith leader, trainer), then that role's menu;
+        `/start <flow-id>` (a t.me deep link) opens that pathway."""
         payload = context.args[0] if context.args else None
         if payload and payload in self.runtime.content.catalog.ids():
             messages = await self._turns(update, [""], start=payload)
         else:
-            messages = await self._turns(update, ["menu"])
+            messages = await self._turns(update, [""], start=ROLE_MENU_START)
         if messages and not isinstance(messages, _Refused):
             notice = Outbound(self._privacy_notice(), kind="notice")
             if notice not in messages:

@@ -18,6 +18,8 @@ GLOBAL_COMMANDS = {
     "/help": "help",
     "/scenario": "scenarios",
     "/scenarios": "scenarios",
+    "/role": "role",
+    "change role": "role",
 }
 
 # Handled before the engine, by the conversation core or a channel (SMS carrier keywords).

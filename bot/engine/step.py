@@ -25,6 +25,18 @@ HELP_TEXT = (
 )
 YES_NO = (Choice("yes", "Yes"), Choice("no", "No"))
 
+# The role menu (/role, "change role", or a channel's start): it only decides which pathways the menu lists.
+ROLE_MENU_KEY = "role"
+ROLE_MENU_START = MENU_START + ROLE_MENU_KEY  # start_flow(..., ROLE_MENU_START) asks the role
+ROLE_TARGET = "role:"
+ROLE_QUESTION = "Who are you? This only changes which pathways the menu shows; change it with /role."
+ROLES = (
+    ("practitioner", "Frontline practitioner (health, housing, police, social care, IDVA)"),
+    ("faith-leader", "Faith leader"),
+    ("trainer", "Trainer"),
+    ("", "Show me everything"),
+)
+
 
 @dataclass
 class Turn:
@@ -60,6 +72,8 @@ def step(flows: FlowCatalog, state: ConversationState, user_input: object) -> Tu
         return _restart(flows, turn)
     if command == "scenarios":
         return _open_menu(flows, turn, SCENARIO_MENU_KEY)
+    if command == "role":
+        return _open_menu(flows, turn, ROLE_MENU_KEY)
 
     if turn.state.at_menu:
         return _at_menu(flows, turn, text)
@@ -97,6 +111,13 @@ def _leave(turn: Turn) -> None:
 
 
 def _open_menu(flows: FlowCatalog, turn: Turn, menu: str) -> Turn:
+    if menu == ROLE_MENU_KEY:
+        _leave(turn)
+        turn.state.push_history()
+        turn.state.frames = []
+        turn.state.menu = ROLE_MENU_KEY
+        turn.messages.append(menu_message(flows, turn.state))
+        return turn
     ids = scenario_ids(menu)
     if ids is not None and not any(f.kind == "scenario" for f in flows):
         turn.say("There are no training scenarios here.", kind="notice")
@@ -114,6 +135,8 @@ def _open_menu(flows: FlowCatalog, turn: Turn, menu: str) -> Turn:
 
 
 def _menu_choices(flows: FlowCatalog, state: ConversationState) -> list[tuple[Choice, str]]:
+    if state.menu == ROLE_MENU_KEY:
+        return [(Choice(str(i + 1), label), ROLE_TARGET + role) for i, (role, label) in enumerate(ROLES)]
     only = scenario_ids(state.menu)
     if only is not None:
         scenarios = [f for i in only if (f := flows.get(i)) is not None] or flows.menu_flows(None, kind="scenario")
@@ -127,6 +150,8 @@ def _menu_choices(flows: FlowCatalog, state: ConversationState) -> list[tuple[Ch
 def menu_message(flows: FlowCatalog, state: ConversationState) -> Outbound:
     """The main menu (or the scenario list), as a question."""
     choices = tuple(c for c, _ in _menu_choices(flows, state))
+    if state.menu == ROLE_MENU_KEY:
+        return Outbound(text=ROLE_QUESTION, kind="question", choices=choices, expects="choice")
     title = "Which scenario?" if scenario_ids(state.menu) is not None else "What do you need?"
     return Outbound(
         text=f"{title} Pick one, or type a question.",
@@ -139,6 +164,10 @@ def menu_message(flows: FlowCatalog, state: ConversationState) -> Outbound:
 def _at_menu(flows: FlowCatalog, turn: Turn, text: str) -> Turn:
     entries = _menu_choices(flows, turn.state)
     choice = match_choice(text, [c for c, _ in entries])
+    if choice is None and turn.state.menu == ROLE_MENU_KEY:
+        turn.say("Please pick one of these.", kind="reprompt")
+        turn.messages.append(menu_message(flows, turn.state))
+        return turn
     if choice is None:
         if not text:
             turn.say("I didn't catch that.", kind="reprompt")
@@ -148,6 +177,15 @@ def _at_menu(flows: FlowCatalog, turn: Turn, text: str) -> Turn:
         return turn
     target = dict((c.key, t) for c, t in entries)[choice.key]
     turn.state.push_history()
+    if target.startswith(ROLE_TARGET):
+        role = target.removeprefix(ROLE_TARGET)
+        if role:
+            turn.state.answers["role"] = role
+        else:
+            turn.state.answers.pop("role", None)
+        turn.state.menu = "main"
+        turn.messages.append(menu_message(flows, turn.state))
+        return turn
     if target == SCENARIO_MENU_KEY:
         turn.state.menu = SCENARIO_MENU_KEY
         turn.messages.append(menu_message(flows, turn.state))

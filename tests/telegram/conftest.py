@@ -107,6 +107,11 @@ class TelegramUser:
     async def press(self, label_start: str, message: ApiCall | None = None) -> list[ApiCall]:
         return await self.send_update(self.press_update(label_start, message))
 
+    async def start(self, role: str = "Show me everything") -> list[ApiCall]:
+        """/start, then pick a role: the main menu for that role is the last reply."""
+        await self.command("/start")
+        return await self.press(role)
+
     @property
     def replies(self) -> list[ApiCall]:
         return [c for c in self.calls if c.method == "sendMessage"]

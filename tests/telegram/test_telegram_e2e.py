@@ -82,9 +82,11 @@ async def test_a_practitioner_plays_the_marac_pathway(served):
     emulator = served.emulator
     user = EmulatorUser(emulator, 1001)
 
-    menu = one(await user.command("/start"))
-    assert "FORGET" in menu.text and "What do you need?" in menu.text
-    assert "Practise a scenario" in [label for label, _ in menu.buttons]
+    roles = one(await user.command("/start"))
+    assert "FORGET" in roles.text and "Who are you?" in roles.text
+    menu = one(await user.press(roles, "Frontline practitioner"))
+    assert "What do you need?" in menu.text
+    assert "Practise a scenario" not in [label for label, _ in menu.buttons]  # the practitioner's menu
 
     question = one(await user.press(menu, "MARAC referral"))
     assert "is it safe for her to talk now" in question.text

@@ -10,23 +10,38 @@ from bot.errors import StorageUnavailable
 from .conftest import TelegramUser
 
 
-async def test_start_shows_the_privacy_notice_then_the_main_menu_as_buttons(user):
+async def test_start_shows_the_privacy_notice_then_asks_who_you_are_as_buttons(user):
     await user.command("/start")
     [reply] = user.replies
     text = reply.params["text"]
     assert reply.params["parse_mode"] == "HTML"
     assert text.startswith("<i>") and text.count("FORGET") == 1
-    assert text.index("FORGET") < text.index("What do you need?")
-    assert any(label.startswith("MARAC referral") for label in user.buttons)
-    assert "Practise a scenario" in user.buttons
+    assert text.index("FORGET") < text.index("Who are you?")
+    assert user.buttons[:3] == ["Frontline practitioner (health, housing, police, social care, IDVA)",
+                                "Faith leader", "Trainer"]
     for _, data in reply.buttons:
         assert data.isdigit() and len(data) <= 2  # option keys only, nothing the user typed
+
+
+async def test_the_role_picked_at_start_decides_the_menu(user):
+    await user.start("Faith leader")
+    assert "What do you need?" in user.text
+    assert any(label.startswith("Faith leaders") for label in user.buttons)
+    assert not any(label.startswith("MARAC referral") for label in user.buttons)
+    await user.start("Frontline practitioner")
+    assert any(label.startswith("MARAC referral") for label in user.buttons)
+    assert "Practise a scenario" not in user.buttons
+    await user.start("Trainer")
+    assert "Practise a scenario" in user.buttons
+    await user.start()
+    assert any(label.startswith("MARAC referral") for label in user.buttons)
+    assert "Practise a scenario" in user.buttons
 
 
 async def test_start_again_later_still_shows_the_privacy_notice(user):
     await user.command("/start")
     await user.command("/start")
-    assert user.text.count("FORGET") == 1 and "What do you need?" in user.text
+    assert user.text.count("FORGET") == 1 and "Who are you?" in user.text
 
 
 async def test_a_deep_link_opens_a_pathway(user):
@@ -36,7 +51,7 @@ async def test_a_deep_link_opens_a_pathway(user):
 
 
 async def test_pressing_a_button_answers_it_removes_the_keyboard_and_asks_the_next_question(tg, user):
-    await user.command("/start")
+    await user.start()
     menu = user.keyboard_message()
     calls = await user.press("MARAC referral")
     methods = [c.method for c in calls]
@@ -52,7 +67,7 @@ async def test_pressing_a_button_answers_it_removes_the_keyboard_and_asks_the_ne
 
 
 async def test_an_old_button_cannot_be_pressed_once_the_conversation_moved_on(tg, user):
-    await user.command("/start")
+    await user.start()
     menu = user.keyboard_message()
     await user.press("MARAC referral")
     calls = await user.press("Health disclosure", message=menu)
@@ -62,7 +77,7 @@ async def test_an_old_button_cannot_be_pressed_once_the_conversation_moved_on(tg
 
 
 async def test_a_typed_answer_retires_the_buttons_of_the_question(tg, user):
-    await user.command("/start")
+    await user.start()
     menu = user.keyboard_message()
     calls = await user.say("1")
     [edit] = [c for c in calls if c.method == "editMessageReplyMarkup"]
@@ -71,7 +86,7 @@ async def test_a_typed_answer_retires_the_buttons_of_the_question(tg, user):
 
 
 async def test_a_second_press_before_the_buttons_went_is_ignored(tg, user):
-    await user.command("/start")
+    await user.start()
     first = user.press_update("MARAC referral")
     second = user.press_update("Health disclosure")
     await user.send_update(first)
@@ -251,7 +266,8 @@ async def test_logs_hold_no_text_no_user_id_no_name_no_token(tg, user, caplog):
     with caplog.at_level(logging.DEBUG):
         await user.command("/start")
         await user.command("/start")
-        await user.press("MARAC referral")
+        await user.say("4")  # the role: show me everything (typed: every sendMessage fails, so no buttons)
+        await user.say("1")  # MARAC referral
         await user.say("Jane Smith at 12 Acacia Avenue is afraid of him")
         await user.command("/search strangulation")
         await tg.process({"update_id": 99, "callback_query": {"id": "x", "from": user.user, "chat_instance": "c",
@@ -289,3 +305,11 @@ async def test_over_the_rate_limit_one_notice_then_silence_but_danger_is_still_a
     [emergency] = user.replies
     assert emergency.params["text"].startswith("<b>\u26a0\ufe0f If anyone is in immediate danger")
     assert not any(c.method.startswith("edit") for c in user.calls)  # nothing changed, so the buttons stay
+
+
+async def test_role_command_asks_again(user):
+    await user.start("Faith leader")
+    await user.command("/role")
+    assert "Who are you?" in user.text
+    await user.press("Trainer")
+    assert "Practise a scenario" in user.buttons

@@ -66,7 +66,7 @@ async def test_start_up_registers_commands_and_the_webhook_with_its_secret(clien
     api, _ = bot_api
     [commands] = api.of("setMyCommands")
     assert [c["command"] for c in commands.params["commands"]] == [
-        "start", "menu", "search", "flows", "back", "help", "forget", "about", "scenario", "join"]
+        "start", "menu", "search", "flows", "back", "help", "forget", "role", "about", "scenario", "join"]
     [webhook] = api.of("setWebhook")
     assert webhook.params["url"] == "http://127.0.0.1:9/telegram/webhook"
     assert webhook.params["secret_token"] == WEBHOOK_SECRET
@@ -90,7 +90,7 @@ async def test_a_good_update_is_acknowledged_then_answered(client, bot_api):
     assert response.status == 200
     await wait_for_sends(api, 1)
     [reply] = api.sent(31337)
-    assert "What do you need?" in reply.params["text"]
+    assert "Who are you?" in reply.params["text"]
     assert reply.buttons
 
 
@@ -106,16 +106,17 @@ async def test_a_redelivered_update_is_answered_once(client, bot_api):
 
 async def test_one_users_updates_are_answered_in_order(client, bot_api):
     api, _ = bot_api
-    texts = ["/start", "1", "1", "1", "14"]
+    texts = ["/start", "1", "1", "1", "1", "14"]
     for update_id, text in enumerate(texts, 1):
         await client.post(WEBHOOK_PATH, json=update(text, update_id), headers={SECRET_HEADER: WEBHOOK_SECRET})
     await wait_for_sends(api, len(texts))
     sent = [c.params["text"] for c in api.sent(31337)]
-    assert "What do you need?" in sent[0]
-    assert "is it safe for her to talk now" in sent[1]
-    assert "checklist (RIC) been completed" in sent[2]
-    assert "0 to 24" in sent[3]
-    assert "incidents" in sent[4]
+    assert "Who are you?" in sent[0]
+    assert "What do you need?" in sent[1]
+    assert "is it safe for her to talk now" in sent[2]
+    assert "checklist (RIC) been completed" in sent[3]
+    assert "0 to 24" in sent[4]
+    assert "incidents" in sent[5]
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1, 2]", b'{"update_id": "x"}'])
