@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import socket
 import sqlite3
@@ -211,3 +212,34 @@ def test_an_invalid_database_url_is_one_line_and_exit_2():
     result = pathways("db", "upgrade", database_url="mysql://localhost/pathways")
     assert result.returncode == 2
     assert result.stderr.startswith("error: invalid configuration: DATABASE_URL: ") and result.stderr.count("\n") == 1
+
+
+def test_stats_prints_the_aggregate_counters_and_nothing_else(database_url, shipped_content, shipped_searcher):
+    async def converse() -> None:
+        store = await open_store(database_url, auto_migrate=True)
+        service = ConversationService(shipped_content, store, SECRET, searcher=shipped_searcher)
+        try:
+            for n, text in enumerate(["hi", "1", "1", "1", "14", "0", "no", "no", "1", "no",
+                                      "Jane Doe 07700900123 what is coercive control"]):
+                await service.handle("sms", "+447700900077", text, message_id=f"SM-stats-{n}")
+        finally:
+            await store.close()
+
+    asyncio.run(converse())
+    result = pathways("stats", "--json", database_url=database_url)
+    assert result.returncode == 0, result.stderr
+    counts = {(row["name"], row["label"]): row["count"] for row in json.loads(result.stdout)}
+    assert counts[("messages", "sms")] == 11
+    assert counts[("flow_started", "marac-referral")] == 1
+    assert counts[("flow_ended", "marac-referral:refer_marac")] == 1
+    assert counts[("personal_data_warning", "sms")] == 1
+    text = pathways("stats", database_url=database_url).stdout
+    assert "marac-referral:refer_marac" in text
+    for secret in ("Jane", "07700900123", "7700900077", "coercive"):
+        assert secret not in result.stdout + text
+
+
+def test_stats_on_an_empty_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    result = pathways("stats", database_url=url)
+    assert result.returncode == 0 and "No counts yet." in result.stdout

@@ -20,7 +20,7 @@ from bot.storage.migrate import head_revision, upgrade
 from bot.storage.retention import describe_duration, parse_duration
 from bot.storage.sql_url import parse_database_url
 
-__all__ = ["db_app", "db_upgrade", "db_current", "purge"]
+__all__ = ["db_app", "db_upgrade", "db_current", "purge", "stats"]
 
 T = TypeVar("T")
 
@@ -76,11 +76,51 @@ def purge(
 
 
 async def _purge(url: str, period: dt.timedelta) -> int:
+    from bot.abuse import open_limiter
     from bot.storage.sql import open_store
 
     store = await open_store(url)
     try:
-        return await store.purge(period)
+        deleted = await store.purge(period)
+        limiter = await open_limiter(_settings(), store)  # expired rate-limit rows (PostgreSQL or Redis)
+        try:
+            deleted += await limiter.purge()
+        finally:
+            await limiter.close()
+        return deleted
+    finally:
+        await store.close()
+
+
+@app.command()
+def stats(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the counters as JSON")] = False,
+) -> None:
+    """The aggregate, content-free counters for service owners: messages by channel, pathways started and
+    ended by outcome, searches with and without a confident result (see docs/metrics.md)."""
+    counters = _run(lambda: _counters(_database_url()))
+    if as_json:
+        import json
+
+        typer.echo(json.dumps([{"name": n, "label": label, "count": c} for (n, label), c in sorted(counters.items())],
+                              indent=2))
+        return
+    if not counters:
+        typer.echo("No counts yet.")
+        return
+    for name in sorted({n for n, _ in counters}):
+        rows = sorted(((label, c) for (n, label), c in counters.items() if n == name), key=lambda r: (-r[1], r[0]))
+        typer.echo(f"{name}: {sum(c for _, c in rows)}")
+        for label, count in rows:
+            typer.echo(f"  {label or '-':<60} {count:>8}")
+
+
+async def _counters(url: str) -> dict[tuple[str, str], int]:
+    from bot.storage.sql import open_store
+
+    store = await open_store(url)
+    try:
+        return await store.counters()
     finally:
         await store.close()
 
