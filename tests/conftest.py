@@ -88,3 +88,31 @@ def shipped_searcher(shipped_content):
     except ImportError:
         return None
     return SearchIndex.build(shipped_content)
+
+
+@pytest.fixture
+def unreachable_postgres_url() -> str:
+    """A PostgreSQL URL on a local port nothing listens on."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"postgresql://postgres@127.0.0.1:{port}/test"
+
+
+class Clock:
+    """A settable "now" for stores and limiters under test; starts on the hour."""
+
+    def __init__(self) -> None:
+        import datetime as dt
+
+        self.now = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        import datetime as dt
+
+        self.now += dt.timedelta(**delta)

@@ -7,7 +7,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -64,14 +63,6 @@ def database_url(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'pathways.db'}"
     return request.getfixturevalue("pg_schema_url")
-
-
-@pytest.fixture
-def unreachable_postgres_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"postgresql://postgres@127.0.0.1:{port}/test"
 
 
 def seed(url: str, content, monkeypatch, ages: dict[str, dt.timedelta]) -> ConversationService:

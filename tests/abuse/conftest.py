@@ -7,7 +7,6 @@ sharing one store (separate Redis clients or PostgreSQL pools; one shared object
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Iterator
@@ -19,21 +18,9 @@ from bot.abuse import LimitPolicy, MemoryLimitBackend, RateLimiter
 from bot.abuse.postgres_limits import PostgresLimitBackend
 from bot.abuse.redis_limits import RedisLimitBackend
 from bot.storage.migrate import upgrade
+from tests.conftest import Clock
 
 BACKENDS = ["memory", "redis", "postgresql"]
-
-
-class Clock:
-    """The time every limiter in the test takes as now; starts on the hour."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 class Hits:

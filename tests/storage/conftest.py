@@ -6,14 +6,13 @@ skipped without it. Each test gets its own schema (through search_path in the UR
 
 from __future__ import annotations
 
-import datetime as dt
-import socket
 from collections.abc import Iterator
 
 import pytest
 
 from bot.storage import MemoryStore
 from bot.storage.sql import open_store
+from tests.conftest import Clock
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -21,15 +20,6 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'pathways.db'}"
-
-
-@pytest.fixture
-def unreachable_postgres_url() -> str:
-    """A PostgreSQL URL on a local port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"postgresql://postgres@127.0.0.1:{port}/test"
 
 
 @pytest.fixture(params=BACKENDS)
@@ -61,19 +51,6 @@ async def store(store_url: str):
     sql = await open_store(store_url, auto_migrate=True)
     yield sql
     await sql.close()
-
-
-class Clock:
-    """Sets the time every store takes as "now"."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime(2026, 1, 15, 12, 0, tzinfo=dt.UTC)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture
