@@ -16,17 +16,13 @@ from bot.abuse.policy import (
     Action,
     Decision,
     LimitPolicy,
+    refused,
     window_id,
 )
 
-__all__ = ["MemoryLimitBackend", "refused"]
+__all__ = ["MemoryLimitBackend"]
 
 _SWEEP_SECONDS = 60
-
-
-def refused(limit: str, first: bool) -> Decision:
-    """The first refusal in a window carries a notice; the rest are silent."""
-    return Decision(Action.NOTICE_THEN_DROP if first else Action.DROP, limit)
 
 
 class MemoryLimitBackend:

@@ -35,6 +35,8 @@ __all__ = [
     "LimitPolicy",
     "window_start",
     "window_id",
+    "refused",
+    "decision_from_verdict",
 ]
 
 SENDER_RATE = "sender_rate"
@@ -118,3 +120,20 @@ def window_start(now: dt.datetime, seconds: int) -> dt.datetime:
 def window_id(now: dt.datetime, seconds: int) -> int:
     """The window's number since the epoch: the same in every backend and every process."""
     return int(now.timestamp()) // seconds
+
+
+def refused(limit: str, first: bool) -> Decision:
+    """The first refusal in a window carries a notice; the rest are silent."""
+    return Decision(Action.NOTICE_THEN_DROP if first else Action.DROP, limit)
+
+
+def decision_from_verdict(verdict: str | bytes, detail: str | bytes) -> Decision:
+    """What a server-side check (the Redis script, the PostgreSQL function) answered: 'allow'; 'notice' or
+    'drop' with the limit's name; or 'replay' with '1' (allowed the first time) or '0' (refused)."""
+    verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
+    detail = detail.decode() if isinstance(detail, bytes) else detail
+    if verdict == "replay":
+        return Decision(Action.ALLOW if detail == "1" else Action.DROP, replay=True)
+    if verdict == "allow":
+        return ALLOW
+    return refused(detail, verdict == "notice")

@@ -21,8 +21,7 @@ from contextlib import suppress
 
 import asyncpg
 
-from bot.abuse.memory import refused
-from bot.abuse.policy import ALLOW, Action, Decision, LimitPolicy, window_start
+from bot.abuse.policy import Decision, LimitPolicy, decision_from_verdict, window_start
 from bot.errors import StorageError
 from bot.storage.sql_postgres import translate_postgres_error
 
@@ -87,11 +86,7 @@ class PostgresLimitBackend:
             )
         except _DB_ERRORS as exc:
             raise translate_postgres_error(exc) from exc
-        if verdict == "replay":
-            return Decision(Action.ALLOW if detail == "1" else Action.DROP, replay=True)
-        if verdict == "allow":
-            return ALLOW
-        return refused(detail, verdict == "notice")
+        return decision_from_verdict(verdict, detail)
 
     async def spend_segments(self, now: dt.datetime, segments: int, policy: LimitPolicy) -> int:
         hour = window_start(now, policy.global_window_seconds)

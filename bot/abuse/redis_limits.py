@@ -19,8 +19,7 @@ from contextlib import asynccontextmanager
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
-from bot.abuse.memory import refused
-from bot.abuse.policy import ALLOW, Action, Decision, LimitPolicy, window_id
+from bot.abuse.policy import Decision, LimitPolicy, decision_from_verdict, window_id
 from bot.errors import StorageError, StorageUnavailable
 
 __all__ = ["RedisLimitBackend", "DEFAULT_PREFIX", "translate_redis_error"]
@@ -134,13 +133,7 @@ class RedisLimitBackend:
         ]
         async with _translated():
             verdict, detail = await self._check(keys=keys, args=args)
-        verdict = verdict.decode() if isinstance(verdict, bytes) else verdict
-        detail = detail.decode() if isinstance(detail, bytes) else detail
-        if verdict == "replay":
-            return Decision(Action.ALLOW if detail == "1" else Action.DROP, replay=True)
-        if verdict == "allow":
-            return ALLOW
-        return refused(detail, verdict == "notice")
+        return decision_from_verdict(verdict, detail)
 
     async def spend_segments(self, now: dt.datetime, segments: int, policy: LimitPolicy) -> int:
         key = self.key("segments", window_id(now, policy.global_window_seconds))
