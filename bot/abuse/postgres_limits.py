@@ -23,7 +23,7 @@ import asyncpg
 
 from bot.abuse.policy import Decision, LimitPolicy, decision_from_verdict, window_start
 from bot.errors import StorageError
-from bot.storage.sql_postgres import translate_postgres_error
+from bot.storage.sql_postgres import close_pool, ping_pool, translate_postgres_error
 
 __all__ = ["PostgresLimitBackend"]
 
@@ -126,18 +126,11 @@ class PostgresLimitBackend:
             return 0
 
     async def ping(self) -> bool:
-        try:
-            await self._pool.fetchval("SELECT 1", timeout=self._timeout)
-        except _DB_ERRORS:
-            return False
-        return True
+        return await ping_pool(self._pool, self._timeout)
 
     async def close(self) -> None:
         if self._purging is not None:
             with suppress(asyncio.CancelledError):
                 await self._purging
         if self._owns_pool:
-            try:
-                await asyncio.wait_for(self._pool.close(), self._timeout)
-            except TimeoutError:
-                self._pool.terminate()
+            await close_pool(self._pool, self._timeout)

@@ -24,7 +24,7 @@ from bot.errors import StorageError, StorageUnavailable
 from bot.storage.base import DUPLICATE, OPTED_OUT, Decision, StoredConversation
 from bot.storage.cohorts_postgres import UNLINK_PARTICIPANT, PostgresCohorts
 
-__all__ = ["PostgresStore", "translate_postgres_error"]
+__all__ = ["PostgresStore", "translate_postgres_error", "ping_pool", "close_pool"]
 
 _RECORD_AND_LOCK = """
     WITH recorded AS (
@@ -97,6 +97,23 @@ async def _rollback_quietly(transaction: Transaction) -> None:
     # A dead connection cannot roll back; the server discards its transaction anyway.
     with suppress(*_DB_ERRORS):
         await transaction.rollback()
+
+
+async def ping_pool(pool: asyncpg.Pool, timeout: float) -> bool:
+    """True when the database answers within `timeout` seconds."""
+    try:
+        await pool.fetchval("SELECT 1", timeout=timeout)
+    except _DB_ERRORS:
+        return False
+    return True
+
+
+async def close_pool(pool: asyncpg.Pool, timeout: float) -> None:
+    """Close gracefully, or terminate the connections if that takes longer than `timeout` seconds."""
+    try:
+        await asyncio.wait_for(pool.close(), timeout)
+    except TimeoutError:
+        pool.terminate()
 
 
 async def _no_reset(conn: asyncpg.Connection) -> None:
@@ -242,14 +259,7 @@ class PostgresStore(PostgresCohorts):
         return {(name, label): count for name, label, count in rows}
 
     async def ping(self) -> bool:
-        try:
-            await self._pool.fetchval("SELECT 1", timeout=self._timeout)
-        except _DB_ERRORS:
-            return False
-        return True
+        return await ping_pool(self._pool, self._timeout)
 
     async def close(self) -> None:
-        try:
-            await asyncio.wait_for(self._pool.close(), self._timeout)
-        except TimeoutError:
-            self._pool.terminate()
+        await close_pool(self._pool, self._timeout)
