@@ -61,6 +61,7 @@ class RateLimiter:
         self._clock = clock or _utcnow
         self._fail_open = fail_open
         self._unavailable_logged_at: dt.datetime | None = None
+        self._pending_segments = 0
 
     @property
     def backend_name(self) -> str:
@@ -105,6 +106,20 @@ class RateLimiter:
                         extra={"limit": SMS_SEGMENTS, "cap": cap, "segments": total})
             self._notify(SMS_SEGMENTS)
         return total
+
+    async def add_segments(self, segments: int) -> None:
+        """Count a reply's segments: at once in memory; for a shared backend, batched until `flush_segments`
+        (the server flushes every second), since the hourly total is one row or key every reply would hit."""
+        if self.backend_name == "memory":
+            await self.spend_segments(segments)
+        else:
+            self._pending_segments += segments
+
+    async def flush_segments(self) -> None:
+        """Spend the batched segments (a failure is logged by spend_segments, and those segments dropped)."""
+        pending, self._pending_segments = self._pending_segments, 0
+        if pending:
+            await self.spend_segments(pending)
 
     async def forget(self, user_key: str) -> None:
         """Drop the user key's 'seen' mark (call it when the user says FORGET)."""

@@ -35,7 +35,6 @@ __all__ = ["setup", "SmsConfig", "SMS_CONFIG", "OPT_OUT_WORDS", "OPT_IN_WORDS", 
 log = logging.getLogger("pathways.sms")
 
 INBOUND_PATH = "/sms/inbound"
-PENDING_SEGMENTS = "sms_segments_pending"
 # Twilio's default opt-out, opt-in and help keywords (exact single word, any case).
 OPT_OUT_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"})
 OPT_IN_WORDS = frozenset({"START", "YES", "UNSTOP"})
@@ -166,14 +165,9 @@ async def _send(request: web.Request, body: str, whatsapp: bool) -> web.Response
     if not whatsapp:
         segments = measure(body).segments
         request.app[METRICS].segments.inc(segments)
-        extras = request.app[RUNTIME].extras
-        limiter: RateLimiter | None = extras.get("limiter")
-        if limiter is not None and limiter.backend_name == "memory":
-            await limiter.spend_segments(segments)
-        elif limiter is not None:
-            # A shared backend's hourly total is one row every reply would update: batch it, and let the
-            # server flush it every second (bot.server.background), so the cap is exact to within a second.
-            extras[PENDING_SEGMENTS] = extras.get(PENDING_SEGMENTS, 0) + segments
+        limiter: RateLimiter | None = request.app[RUNTIME].extras.get("limiter")
+        if limiter is not None:
+            await limiter.add_segments(segments)
     return twiml(body)
 
 

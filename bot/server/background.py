@@ -68,12 +68,9 @@ async def _flush_counts_periodically(runtime, interval: float = COUNTER_FLUSH_SE
 
 async def flush_segments(runtime) -> None:
     """Add the SMS segments sent since the last flush to the shared hourly total."""
-    from bot.channels.sms_webhook import PENDING_SEGMENTS
-
-    pending = runtime.extras.pop(PENDING_SEGMENTS, 0)
     limiter = runtime.extras.get("limiter")
-    if pending and limiter is not None:
-        await limiter.spend_segments(pending)  # logs and reports the moment the cap is reached
+    if limiter is not None:
+        await limiter.flush_segments()  # logs and reports the moment the cap is reached
 
 
 async def _flush_segments_periodically(runtime, interval: float = SEGMENT_FLUSH_SECONDS) -> None:

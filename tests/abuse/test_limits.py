@@ -230,3 +230,16 @@ async def test_concurrent_spending_reaches_the_cap_exactly_once(make_limiter, hi
 def test_a_limit_policy_refuses_nonsense():
     with pytest.raises(ValueError, match="sender_per_minute"):
         LimitPolicy(sender_per_minute=0)
+
+
+async def test_reply_segments_count_at_once_in_memory_and_at_the_flush_when_shared(make_limiter, backend_name):
+    limiter = await make_limiter(LimitPolicy(sms_segments_per_hour=5))
+    await limiter.add_segments(3)
+    await limiter.add_segments(3)
+    if backend_name != "memory":
+        assert (await limiter.check("sender", message_id="SM-before-flush")).allowed  # batched: not yet counted
+        await limiter.flush_segments()
+    refusal = await limiter.check("sender", message_id="SM-after")
+    assert not refusal.allowed and refusal.limit == "sms_segments"
+    await limiter.flush_segments()  # nothing pending: nothing spent twice
+    assert await limiter.spend_segments(1) == 7
